@@ -1,0 +1,177 @@
+"""Drafts: answers in progress on the server, found through the id in the session cookie.
+
+A draft lives ``DRAFT_LIFETIME`` (30 days by default) after its last save. Its one-time
+submission key makes submitting idempotent; its resume code (shown once, stored as a keyed
+hash) lets the respondent continue on another day or device.
+
+When a page's answers cannot be saved because the database is unavailable for a moment
+(``survey_app.errors``), they are kept in the signed session cookie instead
+(:func:`keep_unsaved`): the page shows them again (:func:`unsaved`) so that sending it once
+more saves them, after which the cookie copy is dropped (:func:`save`). Only the one page is
+kept, and only while the cookie stays under :data:`MAX_COOKIE_BYTES`; it never reaches the
+database by any other way than the respondent sending the page.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app, session
+from flask.sessions import SecureCookieSessionInterface
+from sqlalchemy import delete, select
+
+from survey_app import codes
+from survey_app.models import Draft, Invitation, RoundQuestionnaire, db
+from survey_app.models.base import utcnow
+from survey_app.paradata import add_page_time
+
+SESSION_KEY = "draft"
+UNSAVED_KEY = "unsaved"
+"""Session key of the answers of a page that could not be saved."""
+
+MAX_COOKIE_BYTES = 3_800
+"""The largest signed session cookie kept with unsaved answers (browsers refuse 4 KiB)."""
+
+
+def _lifetime() -> timedelta:
+    """How long an untouched draft is kept."""
+    lifetime: timedelta = current_app.config["DRAFT_LIFETIME"]
+    return lifetime
+
+
+def purge_expired(now: datetime) -> int:
+    """Delete drafts past their expiry; returns how many went."""
+    result = db.session.execute(delete(Draft).where(Draft.expires_at < now))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def start(offer: RoundQuestionnaire, invitation: Invitation | None = None) -> Draft:
+    """Create, store and remember a new draft for ``offer``."""
+    now = utcnow()
+    purge_expired(now)
+    draft = Draft(
+        id=secrets.token_hex(16),
+        round_questionnaire_id=offer.id,
+        answers={},
+        page_seconds={},
+        submission_key=secrets.token_hex(16),
+        invitation_id=invitation.id if invitation is not None else None,
+        expires_at=now + _lifetime(),
+    )
+    db.session.add(draft)
+    db.session.commit()
+    remember(draft)
+    return draft
+
+
+def remember(draft: Draft) -> None:
+    """Put the draft id, and nothing else about it, in the session."""
+    session[SESSION_KEY] = draft.id
+    session.permanent = True
+
+
+def forget() -> None:
+    """Drop the draft id, and any answers kept for it, from the session."""
+    session.pop(SESSION_KEY, None)
+    session.pop(UNSAVED_KEY, None)
+
+
+def current(offer: RoundQuestionnaire) -> Draft | None:
+    """The session's live draft for ``offer``, if any."""
+    draft_id = session.get(SESSION_KEY)
+    if not isinstance(draft_id, str):
+        return None
+    draft = db.session.get(Draft, draft_id)
+    if draft is None or draft.round_questionnaire_id != offer.id or draft.expires_at < utcnow():
+        return None
+    return draft
+
+
+def of_invitation(invitation: Invitation) -> Draft | None:
+    """The live draft already opened with ``invitation``, if any."""
+    return db.session.scalars(
+        select(Draft).where(Draft.invitation_id == invitation.id, Draft.expires_at >= utcnow())
+    ).first()
+
+
+def mark_shown(draft: Draft, page_id: str) -> None:
+    """Record that ``page_id`` is on screen from now on (the start of its timing)."""
+    draft.shown_page = page_id
+    draft.shown_at = utcnow()
+    draft.current_page = page_id
+    db.session.commit()
+
+
+def save(draft: Draft, page_id: str, answers: dict[str, Any], next_page: str | None) -> None:
+    """Store ``answers`` (already merged and pruned), the time spent on ``page_id`` and where
+    the respondent goes next; extends the draft's life."""
+    now = utcnow()
+    if draft.shown_page == page_id and draft.shown_at is not None:
+        draft.page_seconds = add_page_time(draft.page_seconds, page_id, draft.shown_at, now)
+    draft.shown_page = None
+    draft.shown_at = None
+    draft.answers = answers
+    draft.current_page = next_page
+    draft.expires_at = now + _lifetime()
+    db.session.commit()
+    session.pop(UNSAVED_KEY, None)
+
+
+def keep_unsaved(draft_id: str, page_id: str, page_answers: dict[str, Any]) -> bool:
+    """Keep ``page_answers`` of ``page_id`` in the session cookie because the database could
+    not store them; False (and a warning logged) when the cookie would grow too large."""
+    session[UNSAVED_KEY] = {"draft": draft_id, "page": page_id, "answers": page_answers}
+    interface = current_app.session_interface
+    serializer = (
+        interface.get_signing_serializer(current_app)
+        if isinstance(interface, SecureCookieSessionInterface)
+        else None
+    )
+    size = len(serializer.dumps(dict(session))) if serializer is not None else 0
+    if size > MAX_COOKIE_BYTES:
+        session.pop(UNSAVED_KEY, None)
+        current_app.logger.warning(
+            "answers of page %s not kept in the session: %d bytes signed, over %d",
+            page_id,
+            size,
+            MAX_COOKIE_BYTES,
+        )
+        return False
+    return True
+
+
+def unsaved(draft: Draft, page_id: str) -> dict[str, Any] | None:
+    """The answers of ``page_id`` kept in the session for ``draft``, if any."""
+    kept = session.get(UNSAVED_KEY)
+    if not isinstance(kept, dict) or kept.get("draft") != draft.id or kept.get("page") != page_id:
+        return None
+    answers = kept.get("answers")
+    return answers if isinstance(answers, dict) else None
+
+
+def has_unsaved() -> bool:
+    """Whether the session keeps answers that could not be saved."""
+    return UNSAVED_KEY in session
+
+
+def issue_resume_code(draft: Draft) -> str:
+    """A new resume code for ``draft`` (replacing any earlier one); only its hash is kept."""
+    code = codes.generate(codes.RESUME_CODE_LENGTH)
+    draft.resume_code_hash = codes.code_hash(
+        current_app.config["CODE_HMAC_KEY"], codes.CodePurpose.RESUME, code
+    )
+    db.session.commit()
+    return code
+
+
+def find_by_resume_code(entered: str) -> Draft | None:
+    """The live draft a typed resume code opens, if any."""
+    if not codes.is_well_formed(entered, codes.RESUME_CODE_LENGTH):
+        return None
+    digest = codes.code_hash(current_app.config["CODE_HMAC_KEY"], codes.CodePurpose.RESUME, entered)
+    draft = db.session.scalars(select(Draft).where(Draft.resume_code_hash == digest)).first()
+    if draft is None or draft.expires_at < utcnow():
+        return None
+    return draft

@@ -1,0 +1,1 @@
+"""Forms: page forms generated from questionnaire definitions, and the fixed entry forms."""

@@ -1,0 +1,198 @@
+"""One form per questionnaire page, built at run time from the definition.
+
+``page_form`` declares a ``PageForm`` subclass with one field per item of the page (from the
+handler registry); ``PageView`` wraps a bound form with what the template needs per question.
+Skip logic, ``required`` and ``constraint`` come from the loader's helpers, evaluated over the
+answers as they would be saved: earlier pages plus this page's posted values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask_wtf import FlaskForm
+from werkzeug.datastructures import MultiDict
+
+from questionnaires.expressions import parse
+from questionnaires.loader import Questionnaire
+from questionnaires.model import Item, ItemType, Page
+from survey_app.forms.handlers import AnswerValue, FieldHandler, handler_for
+
+FIELD_PREFIX = "q_"
+"""Field names are ``q_<item code>`` so no item code can clash with a form attribute."""
+
+
+class PageForm(FlaskForm):  # type: ignore[misc]
+    """Base of the generated page forms: CSRF only, the fields are added per page."""
+
+
+@dataclass(frozen=True)
+class Option:
+    """One choice as shown: code, label, and whether an "or" divider precedes it."""
+
+    code: str
+    label: str
+    divider: bool
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    """What the template shows for one item."""
+
+    code: str
+    field: Any
+    kind: str
+    label: str
+    hint: str | None
+    options: list[Option]
+    required: bool
+    relevant: bool
+    conditional: bool
+    max_length: int | None
+    integer: bool
+    unit: str | None
+
+
+def field_name(code: str) -> str:
+    """The form field name of item ``code``."""
+    return FIELD_PREFIX + code
+
+
+def _kind(item: Item) -> str:
+    """The template's rendering kind for an item type."""
+    if item.type in (ItemType.SINGLE_CHOICE, ItemType.RATING):
+        return "single"
+    if item.type is ItemType.MULTIPLE_CHOICE:
+        return "multiple"
+    return item.type.value
+
+
+def conditional_codes(page: Page) -> frozenset[str]:
+    """Items whose relevance reads an answer given on the same page."""
+    on_page = {item.code for item in page.items}
+    return frozenset(
+        item.code
+        for item in page.items
+        if item.relevant is not None and parse(item.relevant).references & on_page
+    )
+
+
+class PageFormBuilder:
+    """Builds, binds and reads the form of one page in one language."""
+
+    def __init__(self, questionnaire: Questionnaire, page: Page, language: str) -> None:
+        """Resolve a handler for each item of ``page``."""
+        self.questionnaire = questionnaire
+        self.page = page
+        self.language = language
+        self.handlers: dict[str, FieldHandler] = {
+            item.code: handler_for(item, list(questionnaire.choices(item)), language)
+            for item in page.items
+        }
+
+    def form_class(self) -> type[PageForm]:
+        """A ``PageForm`` subclass with one field per item."""
+        fields = {field_name(code): handler.field() for code, handler in self.handlers.items()}
+        return type(f"PageForm_{self.page.id}", (PageForm,), fields)
+
+    def bind(self, formdata: MultiDict[str, str] | None, answers: dict[str, Any]) -> PageForm:
+        """The form filled from ``formdata`` when posted, else from the stored ``answers``."""
+        data = {
+            field_name(code): handler.to_data(answers[code])
+            for code, handler in self.handlers.items()
+            if code in answers
+        }
+        return self.form_class()(formdata=formdata, data=data)
+
+    def read(self, form: PageForm) -> dict[str, AnswerValue]:
+        """This page's answers from a form, skipping fields whose text could not be read."""
+        answers: dict[str, AnswerValue] = {}
+        for code, handler in self.handlers.items():
+            field = form[field_name(code)]
+            if field.errors:
+                continue
+            value = handler.to_answer(field.data)
+            if value is not None:
+                answers[code] = value
+        return answers
+
+    def merged(
+        self, answers: dict[str, Any], page_answers: dict[str, AnswerValue]
+    ) -> dict[str, Any]:
+        """All answers with this page's replaced by ``page_answers``, hidden items pruned."""
+        kept = {code: value for code, value in answers.items() if code not in self.handlers}
+        kept.update(page_answers)
+        return dict(self.questionnaire.prune_hidden(kept))
+
+    def check(self, form: PageForm, answers: dict[str, Any]) -> bool:
+        """Add the loader's required and constraint messages to the visible items' fields;
+        True when the page has no error at all."""
+        problems = self.questionnaire.answer_problems(answers)
+        visible = {item.code for item in self.questionnaire.visible_items(answers)}
+        valid = True
+        for item in self.page.items:
+            field = form[field_name(item.code)]
+            if item.code not in visible:
+                field.errors = []
+            elif not field.errors and item.code in problems:
+                field.errors = [problems[item.code].get(self.language)]
+            valid = valid and not field.errors
+        return valid
+
+    def questions(self, form: PageForm, answers: dict[str, Any]) -> list[QuestionView]:
+        """The questions to show: visible items, plus those that may appear on this page."""
+        visible = {item.code for item in self.questionnaire.visible_items(answers)}
+        conditional = conditional_codes(self.page)
+        views = []
+        for item in self.page.items:
+            if item.code not in visible and item.code not in conditional:
+                continue
+            views.append(self._view(item, form, answers, item.code in visible, conditional))
+        return views
+
+    def _view(
+        self,
+        item: Item,
+        form: PageForm,
+        answers: dict[str, Any],
+        relevant: bool,
+        conditional: frozenset[str],
+    ) -> QuestionView:
+        """The view of one item."""
+        handler = self.handlers[item.code]
+        options = []
+        for index, choice in enumerate(handler.choices):
+            special = choice.special is not None
+            follows_scale = index > 0 and handler.choices[index - 1].special is None
+            options.append(
+                Option(choice.code, choice.label.get(self.language), special and follows_scale)
+            )
+        return QuestionView(
+            code=item.code,
+            field=form[field_name(item.code)],
+            kind=_kind(item),
+            label=item.text.get(self.language),
+            hint=item.help.get(self.language) if item.help else None,
+            options=options,
+            required=self.questionnaire.is_required(item, answers)
+            if relevant
+            else item.required is not False,
+            relevant=relevant,
+            conditional=item.code in conditional,
+            max_length=item.max_length,
+            integer=item.integer,
+            unit=item.unit.get(self.language) if item.unit else None,
+        )
+
+    def error_list(self, form: PageForm) -> list[tuple[str, str]]:
+        """``(anchor, "question: message")`` for the error summary, in page order; a choice
+        group's anchor is its first option."""
+        errors: list[tuple[str, str]] = []
+        for item in self.page.items:
+            field = form[field_name(item.code)]
+            choices = self.handlers[item.code].choices
+            anchor = f"{field.id}-{choices[0].code}" if choices else field.id
+            question = item.text.get(self.language)
+            errors.extend((anchor, f"{question} {message}") for message in field.errors)
+        return errors

@@ -1,0 +1,1 @@
+"""Blueprints: ``public`` (home, language, resume), ``invitations`` (codes), ``survey`` (pages)."""

@@ -1,0 +1,65 @@
+"""Response hardening: security headers on every response and cookie flags.
+
+The Content-Security-Policy allows only the app's own scripts, styles, images and fonts (no
+inline script, no external resource) and forbids framing. The session cookie is HttpOnly and
+SameSite=Lax always, and Secure whenever the request came over HTTPS (or when
+``SESSION_COOKIE_SECURE`` is set). Behind proxies, ``TRUSTED_PROXIES`` (how many) makes the
+forwarded client address and scheme count.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response, request
+from flask.sessions import SecureCookieSessionInterface
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "object-src 'none'",
+    )
+)
+
+SECURITY_HEADERS: dict[str, str] = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+class HttpsAwareSessionInterface(SecureCookieSessionInterface):
+    """The signed-cookie session, marked Secure on HTTPS requests."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        """Secure when configured so or when this request arrived over HTTPS."""
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
+
+
+def add_security_headers(response: Response) -> Response:
+    """Set the security headers and keep pages with answers out of shared caches."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if response.mimetype == "text/html":
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Install the session interface and the header hook; trust ``TRUSTED_PROXIES`` proxies'
+    X-Forwarded-For and X-Forwarded-Proto (client address for rate limits, HTTPS for cookies)."""
+    app.session_interface = HttpsAwareSessionInterface()
+    app.after_request(add_security_headers)
+    proxies = int(app.config.get("TRUSTED_PROXIES", 0))
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]

@@ -1,0 +1,398 @@
+"""The index of a round, computed from stored self-scores, decisions and survey responses,
+against totals and ranks worked out by hand; what stops it; publication, its verification,
+a tampered input named; the report pages and the download.
+
+The round (department scheme, 70 appraised + 30 survey points, optional survey):
+
+========== ================== =============================== ======= ===== ====
+unit       appraised (of 70)  survey answers (10 delegates)   points  rank  band
+========== ================== =============================== ======= ===== ====
+planning   70                 all "4" (score 1) → 30          100.00  1     A
+finance    70                 five "4", five "2" → ⅔ → 20     90.00   2     A
+justice    67 (1.1 scored 0)  all "1" (score 0) → 0           67.00   3     C
+health     67 (1.1 scored 0)  all "1" → 0                     67.00   3     C
+inspectorate 70 (apart)       three "4": below the minimum    100.00  1     A
+office     35 (apart)         none                            50.00   2     D
+========== ================== =============================== ======= ===== ====
+
+Inspectorate and office are ranked apart (the scheme's ``other_agencies`` group) and scored
+without the survey, their appraised points rescaled to 100: 70/70 and 35/70.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from openpyxl import load_workbook
+from sqlalchemy import select, update
+
+from survey_app.models import (
+    AuditEvent,
+    IndexSnapshot,
+    PopulationMargin,
+    Response,
+    Role,
+    Round,
+    SelfScore,
+    db,
+)
+from survey_app.weighting_runs import WeightingSettings
+from tests.app.evaluate.evaluate_helpers import (
+    accept_all,
+    add_responses,
+    add_round,
+    add_self_scores,
+    full_marks,
+    signed_in,
+    unit_id,
+)
+from tests.app.staff.staff_helpers import csrf_token
+from tests.app.staff.weighting.weighting_helpers import adopt_run
+
+UNITS = ("planning", "finance", "justice", "health", "inspectorate", "office")
+
+
+@pytest.fixture
+def round_id(app: Flask) -> int:
+    """The round of the module docstring, every self-score accepted."""
+    round_id = add_round(app, "dept-2024", UNITS, survey=True)
+    short = {**full_marks(), "1.1": 0.0}
+    add_self_scores(
+        app,
+        round_id,
+        {
+            "planning": full_marks(),
+            "finance": full_marks(),
+            "justice": short,
+            "health": short,
+            "inspectorate": full_marks(),
+            "office": full_marks(0.5),
+        },
+    )
+    accept_all(app, round_id)
+    add_responses(app, round_id, "planning", ["4"] * 10)
+    add_responses(app, round_id, "finance", ["4"] * 5 + ["2"] * 5)
+    add_responses(app, round_id, "justice", ["1"] * 10)
+    add_responses(app, round_id, "health", ["1"] * 10)
+    add_responses(app, round_id, "inspectorate", ["4"] * 3)
+    return round_id
+
+
+@pytest.fixture
+def evaluator(app: Flask) -> FlaskClient:
+    """An evaluator, in English."""
+    return signed_in(app, "eva", Role.EVALUATOR)
+
+
+def _publish(client: FlaskClient, round_id: int, note: str = "") -> None:
+    """Publish the round's index through the preview's form."""
+    preview = client.get(f"/evaluate/rounds/{round_id}/index/preview")
+    assert preview.status_code == 200, preview.text
+    response = client.post(
+        f"/evaluate/rounds/{round_id}/index/publish",
+        data={"csrf_token": csrf_token(preview.text), "note": note},
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/evaluate/rounds/{round_id}/ranking")
+
+
+def _ranking_rows(client: FlaskClient, round_id: int) -> list[dict[str, str]]:
+    """The published ranking as downloaded (CSV)."""
+    response = client.get(f"/evaluate/rounds/{round_id}/ranking.csv")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].endswith("dept-2024-ranking.csv")
+    return list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
+
+
+def test_the_index_matches_the_hand_worked_totals_and_ranks(
+    app: Flask, round_id: int, evaluator: FlaskClient
+) -> None:
+    """Points, index, rank (ties share), band and ranking group as in the module docstring."""
+    _publish(evaluator, round_id)
+    rows = {row["unit_code"]: row for row in _ranking_rows(evaluator, round_id)}
+    expected = {
+        "planning": ("departments", "1", "100.0", "A"),
+        "finance": ("departments", "2", "90.0", "A"),
+        "justice": ("departments", "3", "67.0", "C"),
+        "health": ("departments", "3", "67.0", "C"),
+        "inspectorate": ("other_agencies", "1", "100.0", "A"),
+        "office": ("other_agencies", "2", "50.0", "D"),
+    }
+    found = {
+        code: (row["ranking_group"], row["rank"], row["index"], row["band"])
+        for code, row in rows.items()
+    }
+    assert found == expected
+    assert float(rows["finance"]["points"]) == pytest.approx(90.0)
+    assert float(rows["office"]["max_points"]) == 70.0
+    assert float(rows["office"]["points"]) == pytest.approx(35.0)
+    # field 1 (14 points: 3 + 2 + 2 + 2.5 + 2.5 survey + 2): justice lost the 3 of 1.1 and the
+    # 2.5 survey points → 8.5 / 14
+    assert float(rows["justice"]["field_1"]) == pytest.approx(round(850 / 14, 2))
+    # survey points carry no sampling error where every answer is the same
+    assert (rows["planning"]["rank_low"], rows["planning"]["rank_high"]) == ("1", "1")
+    assert (rows["justice"]["rank_low"], rows["justice"]["rank_high"]) == ("3", "3")
+    assert float(rows["justice"]["p_top"]) == 1.0 and rows["justice"]["top_k"] == "3"
+
+
+def test_the_preview_names_what_is_missing(app: Flask, evaluator: FlaskClient) -> None:
+    """Missing and unappraised self-scores are listed by unit and criterion; nothing is shown."""
+    round_id = add_round(app, "dept-gaps", ("planning", "justice"))
+    add_self_scores(app, round_id, {"planning": full_marks()})
+    page = evaluator.get(f"/evaluate/rounds/{round_id}/index/preview")
+    assert page.status_code == 200
+    assert "The index cannot be computed yet" in page.text
+    assert "Unit justice has no self-score for 27 criteria: 1.1, 1.2" in page.text
+    assert "Unit planning: 27 self-scores await appraisal" in page.text
+    assert "Publish the index" not in page.text
+
+
+def test_publishing_freezes_a_snapshot_that_verifies(
+    app: Flask, round_id: int, evaluator: FlaskClient
+) -> None:
+    """The snapshot holds every input's hash and the results; recomputing reproduces it."""
+    _publish(evaluator, round_id, note="Council decision 12/QĐ")
+    with app.app_context():
+        snapshot = db.session.scalars(select(IndexSnapshot)).one()
+        assert set(snapshot.hashes["inputs"]) == {
+            "responses",
+            "weights",
+            "frame",
+            "margins",
+            "self_scores",
+            "appraisal",
+            "statistics",
+        }
+        assert snapshot.hashes["definitions"]["scheme"] == snapshot.scheme_hash
+        assert "questionnaire:province_department" in snapshot.hashes["definitions"]
+        assert snapshot.code_version.startswith("sha256:")
+        assert snapshot.note == "Council decision 12/QĐ"
+        assert snapshot.results["replicates"] == 200
+        event = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "index.publish")
+        ).one()
+        assert event.object_id == str(snapshot.id) and event.round_id == round_id
+    again = evaluator.get(f"/evaluate/rounds/{round_id}/index/preview")
+    assert "reproduces the published index exactly" in again.text
+    assert "differs from the published index" not in again.text
+
+
+def test_a_tampered_input_is_named(app: Flask, round_id: int, evaluator: FlaskClient) -> None:
+    """A self-score changed behind the appraisal's back: the preview names the self-scores and
+    the results as differing, and the reports keep the published numbers."""
+    _publish(evaluator, round_id)
+    with app.app_context():
+        db.session.execute(
+            update(SelfScore)
+            .where(
+                SelfScore.round_id == round_id,
+                SelfScore.unit_id == unit_id(app, "office"),
+                SelfScore.criterion == "1.1",
+            )
+            .values(self_score=3.0)
+        )
+        db.session.commit()
+    page = evaluator.get(f"/evaluate/rounds/{round_id}/index/preview")
+    assert "The index computed now differs from the published index" in page.text
+    differing = page.text.split('class="differences"')[1].split("</ul>")[0]
+    assert "Self-scores" in differing
+    assert "Results: indices, ranks and bands" in differing
+    assert "Survey responses" not in differing and "Appraisal decisions" not in differing
+    rows = {row["unit_code"]: row for row in _ranking_rows(evaluator, round_id)}
+    assert rows["office"]["index"] == "50.0"
+
+
+def test_a_changed_response_is_named(app: Flask, round_id: int, evaluator: FlaskClient) -> None:
+    """An answer edited in the database after publication: the responses differ."""
+    _publish(evaluator, round_id)
+    with app.app_context():
+        response = db.session.scalars(
+            select(Response).where(Response.unit_id == unit_id(app, "justice"))
+        ).first()
+        assert response is not None
+        response.answers = {**response.answers, "p1_direction": "4"}
+        db.session.commit()
+    page = evaluator.get(f"/evaluate/rounds/{round_id}/index/preview")
+    differing = page.text.split('class="differences"')[1].split("</ul>")[0]
+    assert "Survey responses" in differing
+    assert "Results: points and sub-indices" in differing
+
+
+def test_the_ranking_page_shows_the_published_numbers(
+    app: Flask, round_id: int, evaluator: FlaskClient
+) -> None:
+    """Both ranking groups, sortable headers, the heat map and the interval chart."""
+    _publish(evaluator, round_id)
+    page = evaluator.get(f"/evaluate/rounds/{round_id}/ranking")
+    assert page.status_code == 200
+    text = page.text
+    assert "Departments" in text and "Agencies ranked apart" in text
+    assert "<strong>90.00</strong>" in text and "<strong>67.00</strong>" in text
+    assert 'aria-sort="ascending" data-sort-key="rank"' in text
+    assert "heat-map" in text and 'class="number heat-9">100.0<' in text
+    assert 'role="img"' in text and "Ranks with their 90% intervals: Departments" in text
+    assert "scored without the survey" in text.lower()
+    by_name = evaluator.get(f"/evaluate/rounds/{round_id}/ranking?sort=unit&dir=asc")
+    order = [by_name.text.index(f"Unit {code}<") for code in ("finance", "health", "justice")]
+    assert order == sorted(order)
+    by_index = evaluator.get(f"/evaluate/rounds/{round_id}/ranking?sort=index&dir=desc")
+    assert by_index.text.index("Unit planning<") < by_index.text.index("Unit finance<")
+
+
+def test_the_ranking_downloads_as_xlsx(app: Flask, round_id: int, evaluator: FlaskClient) -> None:
+    """The XLSX has the same rows as the CSV."""
+    _publish(evaluator, round_id)
+    response = evaluator.get(f"/evaluate/rounds/{round_id}/ranking.xlsx")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    assert sheet is not None
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:5] == ("ranking_group", "rank", "unit_code", "unit_name", "index")
+    assert ("departments", 1, "planning", "Unit planning", 100.0) == rows[1][:5]
+    assert len(rows) == 1 + len(UNITS)
+
+
+def test_a_unit_report_shows_where_points_were_lost(
+    app: Flask, round_id: int, evaluator: FlaskClient
+) -> None:
+    """Justice: 67 points, rank 3 of 4, field bars, the lost criteria sorted, survey results
+    with intervals and the probability against each other unit."""
+    _publish(evaluator, round_id)
+    page = evaluator.get(f"/evaluate/rounds/{round_id}/units/{unit_id(app, 'justice')}/report")
+    assert page.status_code == 200
+    text = page.text
+    assert "67.00" in text and '3<span class="figure-of"> / 4</span>' in text
+    fields = text.split('id="field-points"')[1].split("</tbody>")[0]
+    assert 'id="field-sub-indices"' in text and fields.count("<tr>") == 1 + 7
+    assert (
+        '<th scope="row">1. Leadership and direction of public administration reform</th>'
+        "<td>8.50</td><td>14.00</td><td>60.7</td>"
+    ) in fields
+    lost = text.split('id="lost-heading"')[1]
+    # every survey leaf (answers all "1") and 1.1 were lost: 4 (2.1.2), 3.5 (3.4.2), then the
+    # 3-point leaves in code order (1.1, 3.3.2)
+    assert lost.index("2.1.2 ") < lost.index("3.4.2 ") < lost.index("1.1 ") < lost.index("3.3.2 ")
+    assert "Survey results by respondent group" in text and "delegate" in text
+    assert "P(this unit above it)" in text
+    officer = signed_in(app, "officer", Role.UNIT_OFFICER, "justice")
+    own = officer.get(f"/evaluate/rounds/{round_id}/units/{unit_id(app, 'justice')}/report")
+    assert own.status_code == 200 and "P(this unit above it)" not in own.text
+    assert "Unit planning" not in own.text
+
+
+def test_change_against_the_previous_year(app: Flask, evaluator: FlaskClient) -> None:
+    """The 2024 index compared with the published 2023 index of the same scheme and units."""
+    previous = add_round(app, "dept-2023", ("planning", "justice"), year=2023)
+    add_self_scores(app, previous, {"planning": full_marks(0.5), "justice": full_marks()})
+    accept_all(app, previous)
+    _publish(evaluator, previous)
+    current = add_round(app, "dept-2024b", ("planning", "justice"), year=2024)
+    add_self_scores(app, current, {"planning": full_marks(), "justice": full_marks(0.5)})
+    accept_all(app, current)
+    _publish(evaluator, current)
+    rows = {row["unit_code"]: row for row in _ranking_rows_of(evaluator, current)}
+    assert (rows["planning"]["previous_rank"], rows["planning"]["index_change"]) == ("2", "50.0")
+    assert (rows["justice"]["previous_rank"], rows["justice"]["index_change"]) == ("1", "-50.0")
+    page = evaluator.get(f"/evaluate/rounds/{current}/units/{unit_id(app, 'planning')}/report")
+    assert "Change against 2023" in page.text and "+50.00" in page.text
+
+
+def _ranking_rows_of(client: FlaskClient, round_id: int) -> list[dict[str, str]]:
+    """The published ranking of any round as downloaded (CSV)."""
+    response = client.get(f"/evaluate/rounds/{round_id}/ranking.csv")
+    return list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
+
+
+ANSWER_TARGETS = {"4": 750.0, "2": 50.0, "1": 200.0}
+"""Delegates by their answer to p1_direction: with design weights 10 (planning, finance,
+justice, health: N = 100, n = 10) and 100/3 (inspectorate: n = 3), the answer groups weigh
+250, 50 and 200 before raking, so raking gives "4" answers g = 3 and the others g = 1."""
+
+
+def _adopt_run(app: Flask, round_id: int) -> None:
+    """Store the answer margins and adopt a run raking the delegates to them."""
+    with app.app_context():
+        for level, target in ANSWER_TARGETS.items():
+            db.session.add(
+                PopulationMargin(
+                    round_id=round_id,
+                    respondent_group="delegate",
+                    variable="answer",
+                    level=level,
+                    target=target,
+                )
+            )
+        db.session.commit()
+    settings = WeightingSettings(margins={"delegate": {"answer": "item:p1_direction"}})
+    adopt_run(app, round_id, settings, label="raked 2024")
+
+
+def test_an_adopted_weighting_run_weights_the_survey(
+    app: Flask, round_id: int, evaluator: FlaskClient
+) -> None:
+    """Raked, finance's "4" answers weigh 30 and its "2" answers 10: the weighted mean answer
+    is (5·30·1 + 5·10·⅓) / 200 = ⅚, so 25 survey points and an index of 95.00 (90.00
+    unweighted)."""
+    _adopt_run(app, round_id)
+    _publish(evaluator, round_id)
+    rows = {row["unit_code"]: row for row in _ranking_rows(evaluator, round_id)}
+    assert rows["finance"]["index"] == "95.0"
+    assert rows["planning"]["index"] == "100.0" and rows["justice"]["index"] == "67.0"
+    page = evaluator.get(f"/evaluate/rounds/{round_id}/ranking")
+    assert "design weights N/n" not in page.text
+    with app.app_context():
+        snapshot = db.session.scalars(select(IndexSnapshot)).one()
+        assert snapshot.weighting_run_id is not None
+        assert snapshot.results["weights"] == "run"
+
+
+def test_responses_without_a_weight_stop_the_index(
+    app: Flask, round_id: int, evaluator: FlaskClient
+) -> None:
+    """Responses that came in after the adopted run are named, not guessed."""
+    _adopt_run(app, round_id)
+    add_responses(app, round_id, "office", ["4"] * 10)
+    page = evaluator.get(f"/evaluate/rounds/{round_id}/index/preview")
+    assert (
+        "10 responses have no weight in the adopted weighting run “raked 2024” (they came in "
+        "after it): make a new run and adopt it."
+    ) in page.text
+
+
+def test_a_run_that_cannot_be_replayed_stops_the_index(
+    app: Flask, round_id: int, evaluator: FlaskClient
+) -> None:
+    """A margin edited after the adopted run: its weights can no longer be reproduced, so
+    neither can their uncertainty; the preview says what to do."""
+    _adopt_run(app, round_id)
+    with app.app_context():
+        db.session.execute(
+            update(PopulationMargin)
+            .where(PopulationMargin.level == "2")
+            .values(target=PopulationMargin.target * 2)
+        )
+        db.session.commit()
+    page = evaluator.get(f"/evaluate/rounds/{round_id}/index/preview")
+    assert "The adopted weighting run can no longer be re-run on the stored data" in page.text
+
+
+def test_the_index_page_lists_its_inputs(app: Flask, round_id: int, evaluator: FlaskClient) -> None:
+    """Self-scores, responses and frame counted; an open round and a changed scheme noted."""
+    page = evaluator.get(f"/evaluate/rounds/{round_id}/index")
+    assert page.status_code == 200
+    assert "162 of 162 entered, 162 appraised." in page.text
+    assert "43 responses from the units evaluated; 5 sampling-frame cells." in page.text
+    assert "Not published yet." in page.text and "still open" not in page.text
+    with app.app_context():
+        round_ = db.session.get(Round, round_id)
+        assert round_ is not None
+        round_.status = "open"
+        round_.scheme_hash = "0" * 64
+        db.session.commit()
+    page = evaluator.get(f"/evaluate/rounds/{round_id}/index")
+    assert "The round is still open" in page.text
+    assert "The scheme file has changed since the round was set up" in page.text
