@@ -8,6 +8,7 @@ FLASK  := $(BIN)/flask --app wsgi
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+TEST_PROCESSES ?= 4
 
 .PHONY: run test venv browser pgclient r lint typecheck bench bench-export bench-weighting clean
 
@@ -43,7 +44,7 @@ run: venv ## migrate the SQLite database under instance/, load the demo, serve o
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: venv browser pgclient lint ## the whole test suite (SQLite, and PostgreSQL when TEST_DATABASE_URL is set)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES)
 
 lint: venv ## ruff and mypy --strict
 	$(BIN)/ruff check .

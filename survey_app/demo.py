@@ -2,13 +2,20 @@
 
 Loading is idempotent: each row is looked up by its natural key (content hash, unit code, round
 code, round + questionnaire) and only missing rows are added. Invitation codes are issued only
-for a round that has none yet, one batch per unit for the leaders' survey, as staff issue them
-in the workspace; they are returned once to be printed and written to a file, and the database
-keeps only their keyed hashes.
+for a round that has no batch yet, one batch per unit for the leaders' survey, as staff issue
+them in the workspace; they are returned once to be printed and written to a file, and the
+database keeps only their keyed hashes.
+
+Demo accounts (one per workspace role: ``admin``, ``staff``, ``evaluator``) are created by
+``flask demo load`` (:func:`ensure_demo_accounts`) only when the database has no account at
+all, each with a random password returned once, so that a newcomer can sign in to ``/staff/``
+and ``/evaluate/``; a real deployment creates its first administrator with ``flask users
+create`` instead.
 """
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -16,16 +23,18 @@ from sqlalchemy import func, select
 
 from questionnaires.loader import bundled_questionnaires
 from survey_app import invitations
+from survey_app.auth.accounts import create_user
 from survey_app.catalogue import store_version
 from survey_app.demo_units import DEPARTMENTS, DISTRICTS, PROVINCE, DemoUnit
 from survey_app.models import (
     Access,
-    Invitation,
+    InvitationBatch,
     QuestionnaireVersion,
     Round,
     RoundQuestionnaire,
     RoundStatus,
     Unit,
+    User,
     db,
 )
 
@@ -44,6 +53,23 @@ CODES_PER_UNIT = 2
 
 BATCH_LABEL = "demo"
 """The label of the demo's invitation batches."""
+
+
+DEMO_ACCOUNTS: tuple[tuple[str, str, str], ...] = (
+    ("admin", "Quản trị viên (demo)", "admin"),
+    ("staff", "Cán bộ khảo sát (demo)", "staff"),
+    ("evaluator", "Cán bộ thẩm định (demo)", "evaluator"),
+)
+"""The demo's workspace accounts: username, display name, role."""
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    """A demo account created with its one-time password."""
+
+    username: str
+    role: str
+    password: str
 
 
 @dataclass(frozen=True)
@@ -141,7 +167,9 @@ def load_demo(today: date) -> DemoLoad:
     offers = [_ensure_offer(round_, versions[qid], access, report) for qid, access in OFFERS]
     db.session.commit()
     has_codes = db.session.scalar(
-        select(func.count()).select_from(Invitation).where(Invitation.round_id == round_.id)
+        select(func.count())
+        .select_from(InvitationBatch)
+        .where(InvitationBatch.round_id == round_.id)
     )
     if not has_codes:
         leaders = next(offer for offer in offers if offer.access == Access.INVITATION)
@@ -152,3 +180,17 @@ def load_demo(today: date) -> DemoLoad:
                 report.codes.append(IssuedCode(unit.code, unit.name_vi, issued.code))
         db.session.commit()
     return report
+
+
+def ensure_demo_accounts() -> list[DemoAccount]:
+    """The demo's workspace accounts with their one-time passwords, created (and committed)
+    only when the database has no account at all; otherwise none."""
+    if db.session.scalar(select(func.count()).select_from(User)):
+        return []
+    created = []
+    for username, display_name, role in DEMO_ACCOUNTS:
+        password = secrets.token_urlsafe(12)
+        create_user(username=username, display_name=display_name, role=role, password=password)
+        created.append(DemoAccount(username, role, password))
+    db.session.commit()
+    return created

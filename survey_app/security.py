@@ -1,7 +1,9 @@
 """Response hardening: security headers on every response and cookie flags.
 
 The Content-Security-Policy allows only the app's own scripts, styles, images and fonts (no
-inline script, no external resource) and forbids framing. The session cookie is HttpOnly and
+inline script, no external resource) and forbids framing. Responses to HTTPS requests carry
+``Strict-Transport-Security`` (a year), so a browser never falls back to plain HTTP; it is left
+off plain HTTP, where browsers ignore it. The session cookie is HttpOnly and
 SameSite=Lax always, and Secure whenever the request came over HTTPS (or when
 ``SESSION_COOKIE_SECURE`` is set). Behind proxies, ``TRUSTED_PROXIES`` (how many) makes the
 forwarded client address and scheme count.
@@ -37,6 +39,9 @@ SECURITY_HEADERS: dict[str, str] = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
 
+STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
+"""HSTS for HTTPS responses: a year, subdomains included."""
+
 
 class HttpsAwareSessionInterface(SecureCookieSessionInterface):
     """The signed-cookie session, marked Secure on HTTPS requests."""
@@ -47,9 +52,12 @@ class HttpsAwareSessionInterface(SecureCookieSessionInterface):
 
 
 def add_security_headers(response: Response) -> Response:
-    """Set the security headers and keep pages with answers out of shared caches."""
+    """Set the security headers (HSTS over HTTPS) and keep pages with answers out of shared
+    caches."""
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
     if response.mimetype == "text/html":
         response.headers.setdefault("Cache-Control", "no-store")
     return response

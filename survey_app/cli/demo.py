@@ -9,11 +9,18 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from survey_app.demo import ROUND_CODE, IssuedCode, load_demo
+from survey_app.demo import (
+    ROUND_CODE,
+    DemoAccount,
+    IssuedCode,
+    ensure_demo_accounts,
+    load_demo,
+)
 
 demo = AppGroup("demo", help="Demonstration data.")
 
 CODES_FILE = "demo_invitations.txt"
+ACCOUNTS_FILE = "demo_accounts.txt"
 
 
 def _write_codes(path: Path, issued: list[IssuedCode]) -> None:
@@ -23,6 +30,18 @@ def _write_codes(path: Path, issued: list[IssuedCode]) -> None:
         "# unit code\tunit\tcode\tlink",
     ]
     lines += [f"{item.unit_code}\t{item.unit_name}\t{item.code}\t/i/{item.code}" for item in issued]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.chmod(0o600)
+
+
+def _write_accounts(path: Path, accounts: list[DemoAccount]) -> None:
+    """Write the demo accounts and their passwords, readable only by the owner."""
+    lines = [
+        "# Demo workspace accounts (sign in at /auth/login). Change the passwords with",
+        "# flask --app wsgi users set-password NAME",
+        "# username\trole\tpassword",
+    ]
+    lines += [f"{item.username}\t{item.role}\t{item.password}" for item in accounts]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     path.chmod(0o600)
 
@@ -47,3 +66,15 @@ def load() -> None:
         )
     else:
         click.echo(f"Invitation codes were issued at the first load (see {codes_path}).")
+    accounts_path = Path(current_app.instance_path) / ACCOUNTS_FILE
+    accounts = ensure_demo_accounts()
+    if accounts:
+        _write_accounts(accounts_path, accounts)
+        for account in accounts:
+            click.echo(
+                f"account {account.username:<10} ({account.role}) password {account.password}"
+            )
+        click.echo(
+            f"Demo accounts created; passwords shown once here and written to {accounts_path}. "
+            "Sign in at /auth/login."
+        )

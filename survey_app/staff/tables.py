@@ -26,6 +26,8 @@ from openpyxl.utils.exceptions import (  # type: ignore[import-untyped, unused-i
     InvalidFileException,
 )
 
+from survey_app.formulas import defuse
+
 CSV_SUFFIX = ".csv"
 XLSX_SUFFIX = ".xlsx"
 
@@ -194,25 +196,34 @@ def _header_problems(
     return problems
 
 
+def _csv_cell(value: object) -> object:
+    """A CSV cell: text a spreadsheet would run as a formula gets its guard
+    (:func:`survey_app.formulas.defuse`); numbers and other values as they are."""
+    return defuse(value) if isinstance(value, str) else value
+
+
 def write_table(
     columns: Sequence[str], rows: Sequence[Sequence[object]], file_format: str
 ) -> bytes:
     """``rows`` under a header of ``columns`` as UTF-8 CSV (with a byte-order mark, so Excel
-    reads the Vietnamese letters) or as a one-sheet XLSX workbook."""
+    reads the Vietnamese letters) or as a one-sheet XLSX workbook. Neither runs a formula: a
+    CSV text cell that would is guarded with an apostrophe, an XLSX text cell stays text."""
     if file_format == "csv":
         buffer = io.StringIO(newline="")
         writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(columns)
-        writer.writerows(rows)
+        writer.writerow([_csv_cell(name) for name in columns])
+        writer.writerows([_csv_cell(value) for value in row] for row in rows)
         return buffer.getvalue().encode("utf-8-sig")
     if file_format != "xlsx":
         raise ValueError(f"unknown table format {file_format!r}")
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
-    sheet.append(list(columns))
-    for row in rows:
+    for row in (columns, *rows):
         sheet.append(list(row))
+        for cell in sheet[sheet.max_row]:
+            if cell.data_type == "f":
+                cell.data_type = "s"
     output = io.BytesIO()
     workbook.save(output)
     return output.getvalue()

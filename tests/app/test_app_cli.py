@@ -1,4 +1,5 @@
-"""CLI commands: ``demo load`` (idempotent) and ``questionnaires check`` (exit codes)."""
+"""CLI commands: ``demo load`` (idempotent, with demo accounts that can sign in) and
+``questionnaires check`` (exit codes)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ from survey_app.models import (
     Round,
     RoundQuestionnaire,
     Unit,
+    User,
     db,
 )
+from tests.app.staff.staff_helpers import login
 
-COUNTED = (QuestionnaireVersion, Unit, Round, RoundQuestionnaire, Invitation)
+COUNTED = (QuestionnaireVersion, Unit, Round, RoundQuestionnaire, Invitation, User)
 
 
 def _counts(app: Flask) -> dict[str, int]:
@@ -51,6 +54,34 @@ def test_demo_load_twice_adds_nothing(app: Flask, runner: FlaskCliRunner) -> Non
     assert second.exit_code == 0, second.output
     assert _counts(app) == after_first
     assert code not in second.output
+
+
+def test_demo_load_creates_one_account_per_role_once(app: Flask, runner: FlaskCliRunner) -> None:
+    """An empty database gets admin, staff and evaluator accounts whose passwords are printed
+    once and filed; they sign in. A database with accounts gets none."""
+    first = runner.invoke(args=["demo", "load"])
+    assert first.exit_code == 0, first.output
+    accounts_file = Path(app.instance_path) / "demo_accounts.txt"
+    rows = [
+        line.split("\t")
+        for line in accounts_file.read_text().splitlines()
+        if not line.startswith("#")
+    ]
+    assert [(name, role) for name, role, _ in rows] == [
+        ("admin", "admin"),
+        ("staff", "staff"),
+        ("evaluator", "evaluator"),
+    ]
+    assert oct(accounts_file.stat().st_mode & 0o777) == "0o600"
+    for name, _role, password in rows:
+        assert password in first.output
+        client = app.test_client()
+        assert login(client, name, password).headers["Location"].startswith("/")
+        assert client.get("/staff/" if name != "evaluator" else "/evaluate/").status_code == 200
+    second = runner.invoke(args=["demo", "load"])
+    assert "password" not in second.output
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(User)) == 3
 
 
 def test_questionnaires_check_passes_the_bundled_forms(runner: FlaskCliRunner) -> None:

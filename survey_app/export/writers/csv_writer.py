@@ -2,7 +2,9 @@
 
 Written by Arrow's CSV writer: comma-separated, CRLF line ends (RFC 4180), a cell quoted only
 when it must be (header names always are), a null as an empty cell and an empty text as ``""``,
-dates as ``YYYY-MM-DD``, numbers in their shortest exact form.
+dates as ``YYYY-MM-DD``, numbers in their shortest exact form. A text a spreadsheet would run
+as a formula (``=…``, ``+…``, ``-…``, ``@…``; :mod:`survey_app.formulas`) is written with a
+leading apostrophe, and a note says how many cells were guarded.
 """
 
 from __future__ import annotations
@@ -11,9 +13,11 @@ import codecs
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from survey_app.export.writers.base import FrameWriter, WriterOptions
+from survey_app.formulas import FORMULA_START, GUARD, PLAIN_NUMBER
 
 CSV_OPTIONS = pa_csv.WriteOptions(include_header=True, quoting_style="needed", eol="\r\n")
 
@@ -28,15 +32,38 @@ class CsvWriter(FrameWriter):
         self._writer = pa_csv.CSVWriter(
             self._file, options.layout.schema, write_options=CSV_OPTIONS
         )
+        self._guarded = 0
 
     def write_table(self, table: pa.Table) -> None:
-        """Append the rows."""
-        self._writer.write_table(table)
+        """Append the rows, formula-like texts guarded."""
+        columns = [
+            self._defused(column) if pa.types.is_string(column.type) else column
+            for column in table.columns
+        ]
+        self._writer.write_table(pa.Table.from_arrays(columns, schema=table.schema))
+
+    def _defused(self, column: pa.ChunkedArray) -> pa.ChunkedArray:
+        """``column`` with :data:`~survey_app.formulas.GUARD` before every text a spreadsheet
+        would run as a formula (nulls stay null)."""
+        formula = pc.and_not(
+            pc.match_substring_regex(column, FORMULA_START.pattern),
+            pc.match_substring_regex(column, PLAIN_NUMBER.pattern),
+        )
+        guarded = pc.sum(formula).as_py() or 0
+        if not guarded:
+            return column
+        self._guarded += guarded
+        return pc.if_else(formula, pc.binary_join_element_wise(GUARD, column, ""), column)
 
     def close(self) -> None:
         """Flush and close the file."""
         self._writer.close()
         self._file.close()
+        if self._guarded:
+            self.notes.append(
+                f"{self._guarded} text cell(s) began like a spreadsheet formula (=, +, -, @); "
+                "each was written with a leading ' in the csv file only"
+            )
 
     def abort(self) -> None:
         """Close the file without finishing it."""
