@@ -10,7 +10,8 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 TEST_PROCESSES ?= 4
 
-.PHONY: run test venv browser pgclient r lint typecheck bench bench-export bench-weighting clean
+.PHONY: run test venv browser pgclient r lint typecheck bench bench-export bench-weighting \
+	bench-load bench-faults clean
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +58,12 @@ bench-export: venv
 
 bench-weighting: venv r
 	$(BIN)/python bench/weighting.py
+
+bench-load: venv ## 20,000 submissions over HTTP on SQLite and PostgreSQL, against a bare Flask app
+	$(BIN)/python bench/load.py
+
+bench-faults: venv ## 3,000 submissions while workers, the server and PostgreSQL are killed or restarted
+	$(BIN)/python bench/faults.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -8,6 +8,12 @@ timeout stays below gunicorn's 30-second worker timeout, so a lock held too long
 "briefly unavailable" page (``survey_app.errors``) rather than a killed worker. PostgreSQL
 connections are pinged before use so a restarted server does not surface as an error page, and
 a connection attempt gives up after ``connect_timeout`` (5 s unless the URL says otherwise).
+
+The request's session is closed at teardown ahead of Flask-SQLAlchemy's own teardown: when the
+connection died after the response was built (PostgreSQL restarted between the last statement
+and the closing rollback), the failed rollback is logged and the session dropped, so a finished
+request is not turned into gunicorn's bare 500. Nothing is lost: views commit their writes, and
+the closing rollback only ends a transaction that wrote nothing.
 """
 
 from __future__ import annotations
@@ -15,9 +21,10 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from survey_app.models import db
 
@@ -39,6 +46,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any, busy_timeout_ms: int) -
     cursor.close()
 
 
+def _close_session(_error: BaseException | None) -> None:
+    """Close the request's session; a connection found dead while rolling back is logged and
+    the session dropped instead of failing the finished request."""
+    try:
+        db.session.remove()
+    except (OperationalError, InterfaceError) as failed:
+        current_app.logger.warning("closing the database session failed: %s", failed)
+        db.session.registry.clear()
+
+
 def init_app(app: Flask) -> None:
     """Bind ``db`` to the app with options suited to the configured backend."""
     url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
@@ -53,6 +70,7 @@ def init_app(app: Flask) -> None:
             options["connect_args"] = connect_args
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db.init_app(app)
+    app.teardown_appcontext(_close_session)
     if url.get_backend_name() == "sqlite":
         busy_timeout_ms = round(
             1000 * float(app.config.get("SQLITE_BUSY_TIMEOUT", SQLITE_BUSY_TIMEOUT))

@@ -3,7 +3,9 @@
 The Content-Security-Policy allows only the app's own scripts, styles, images and fonts (no
 inline script, no external resource) and forbids framing. Responses to HTTPS requests carry
 ``Strict-Transport-Security`` (a year), so a browser never falls back to plain HTTP; it is left
-off plain HTTP, where browsers ignore it. The session cookie is HttpOnly and
+off plain HTTP, where browsers ignore it. A request announcing a body over
+``MAX_CONTENT_LENGTH`` is refused with 413 before any view runs, so no endpoint answers it
+differently for not reading its form. The session cookie is HttpOnly and
 SameSite=Lax always, and Secure whenever the request came over HTTPS (or when
 ``SESSION_COOKIE_SECURE`` is set). Behind proxies, ``TRUSTED_PROXIES`` (how many) makes the
 forwarded client address and scheme count.
@@ -11,7 +13,7 @@ forwarded client address and scheme count.
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response, abort, request
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -63,10 +65,20 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
+def refuse_oversized_bodies() -> None:
+    """413 for a request whose ``Content-Length`` exceeds ``MAX_CONTENT_LENGTH`` (a body
+    without a length is held to the cap by Werkzeug as it is read)."""
+    cap = request.max_content_length
+    if cap is not None and request.content_length is not None and request.content_length > cap:
+        abort(413)
+
+
 def init_app(app: Flask) -> None:
-    """Install the session interface and the header hook; trust ``TRUSTED_PROXIES`` proxies'
-    X-Forwarded-For and X-Forwarded-Proto (client address for rate limits, HTTPS for cookies)."""
+    """Install the session interface, the body-size check and the header hook; trust
+    ``TRUSTED_PROXIES`` proxies' X-Forwarded-For and X-Forwarded-Proto (client address for
+    rate limits, HTTPS for cookies)."""
     app.session_interface = HttpsAwareSessionInterface()
+    app.before_request(refuse_oversized_bodies)
     app.after_request(add_security_headers)
     proxies = int(app.config.get("TRUSTED_PROXIES", 0))
     if proxies:

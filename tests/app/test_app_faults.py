@@ -27,6 +27,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from survey_app.errors import database_unavailable
@@ -251,3 +252,29 @@ def test_unreachable_database_is_a_503_in_the_chosen_language_first(
         )
         assert status == 503 and int(headers["Retry-After"]) > 0
         assert body.get_json() == {"error": "database unavailable", "retry_after": 30}
+
+
+def test_connection_lost_after_the_page_was_built_is_not_a_500(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL going away between a request's last statement and the rollback that closes
+    its session (seen under load while PostgreSQL restarted) leaves the finished page as it
+    was, instead of gunicorn's bare 500; the next request works."""
+    demo(app)
+    original = Session.close
+    failed: list[Session] = []
+
+    def close_then_fail(session: Session) -> None:
+        original(session)
+        if not failed:
+            failed.append(session)
+            raise OperationalError(
+                "ROLLBACK", {}, Exception("server closed the connection unexpectedly")
+            )
+
+    monkeypatch.setattr(Session, "close", close_then_fail)
+    page = client.get(f"{CITIZENS}/")
+    assert failed, "the session was never closed"
+    assert page.status_code == 200
+    assert csrf_token(page.text)
+    assert client.get(f"{CITIZENS}/").status_code == 200

@@ -15,7 +15,8 @@ RESUME_CODE = re.compile(r'class="resume-code"[^>]*>([0-9A-Z-]+)<')
 
 
 def test_home_lists_every_open_survey(app: Flask, client: FlaskClient) -> None:
-    """Public surveys are linked; the invitation survey is listed with the code form."""
+    """Public surveys are linked; the invitation survey is listed with the code form; staff
+    find their sign-in."""
     demo(app)
     home = client.get("/")
     assert home.status_code == 200
@@ -24,6 +25,7 @@ def test_home_lists_every_open_survey(app: Flask, client: FlaskClient) -> None:
     assert "Phiếu khảo sát lãnh đạo, quản lý" in home.text
     assert 'href="/r/demo/par_leaders/"' not in home.text
     assert 'action="/code"' in home.text
+    assert 'Cán bộ khảo sát và thẩm định: <a href="/auth/login">Đăng nhập</a>' in home.text
 
 
 def test_closed_round_is_neither_listed_nor_answerable(app: Flask, client: FlaskClient) -> None:

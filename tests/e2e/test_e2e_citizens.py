@@ -97,6 +97,7 @@ def test_citizen_fills_the_survey_on_a_phone(
     check_language(page, language)
     screens.take("start")
     page.get_by_role("button", name=words["start"]).click()
+    page.wait_for_load_state()
 
     visits = page.locator("[data-item='s_visits']")
     assert visits.is_hidden()

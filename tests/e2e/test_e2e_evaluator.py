@@ -9,25 +9,21 @@ responses each. Screens are saved under ``test-output/e2e/evaluator/``.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
-from flask_migrate import upgrade
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
-from survey_app import create_app
 from survey_app.models import AppraisalDecision, IndexSnapshot, Role, SelfScore, db
 from tests.app.evaluate.evaluate_helpers import add_responses, add_round, appraisal_leaves
 from tests.app.staff.staff_helpers import PASSWORD, add_user
+from tests.e2e.browser_support import Screens, migrated_app, serve, watch_external
 
 pytestmark = pytest.mark.e2e
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "e2e" / "evaluator"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 UNITS = ("planning", "finance", "justice", "health", "office")
@@ -46,44 +42,13 @@ SHARES = {"planning": 1.0, "finance": 0.9, "justice": 0.8, "health": 0.85, "offi
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[Flask, str, int]]:
     """The app with the round and an evaluator, served on a free loopback port."""
-    app = create_app(
-        {
-            "SECRET_KEY": "e2e-secret",
-            "INSTANCE_PATH": str(tmp_path / "instance"),
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'e2e.sqlite3'}",
-        }
-    )
-    with app.app_context():
-        upgrade()
+    app = migrated_app(tmp_path)
     round_id = add_round(app, "hue-departments-2024", UNITS, survey=True)
     for unit, answers in ANSWERS.items():
         add_responses(app, round_id, unit, answers)
     add_user(app, "thamdinh", Role.EVALUATOR)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{server.server_port}", round_id
-    server.shutdown()
-    thread.join()
-    with app.app_context():
-        db.engine.dispose()
-
-
-class Screens:
-    """Numbered full-page screenshots in this test's own folder."""
-
-    def __init__(self, page: Page) -> None:
-        """Start numbering at 1 in an emptied folder."""
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        for old in SCREENSHOTS.glob("*.png"):
-            old.unlink()
-        self.page = page
-        self.count = 0
-
-    def take(self, name: str) -> None:
-        """Save the current page as ``NN-name.png``."""
-        self.count += 1
-        self.page.screenshot(path=SCREENSHOTS / f"{self.count:02d}-{name}.png", full_page=True)
+    with serve(app) as base:
+        yield app, base, round_id
 
 
 def _self_score_file(folder: Path) -> Path:
@@ -106,12 +71,8 @@ def test_evaluator_appraises_and_publishes(
     app, base, round_id = served
     context = browser.new_context(viewport=DESKTOP, locale="en-GB")
     page = context.new_page()
-    external: list[str] = []
-    page.on(
-        "request",
-        lambda request: external.append(request.url) if not request.url.startswith(base) else None,
-    )
-    screens = Screens(page)
+    external = watch_external(page, base)
+    screens = Screens(page, "evaluator")
     page.goto(f"{base}/lang/en?next=/auth/login")
     page.get_by_label("Username").fill("thamdinh")
     page.get_by_label("Password").fill(PASSWORD)
@@ -178,14 +139,14 @@ def test_evaluator_appraises_and_publishes(
     small.goto(f"{base}/lang/vi?next=/evaluate/rounds/{round_id}/ranking")
     assert small.locator("html").get_attribute("lang") == "vi"
     assert small.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    small.screenshot(path=SCREENSHOTS / "09-ranking-phone-vi.png", full_page=True)
+    small.screenshot(path=screens.folder / "09-ranking-phone-vi.png", full_page=True)
     small.get_by_role("link", name="Đơn vị planning").first.click()
     small.wait_for_url("**/units/*/report")
     small.wait_for_load_state("load")
     assert small.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    small.screenshot(path=SCREENSHOTS / "10-unit-report-phone-vi.png", full_page=True)
+    small.screenshot(path=screens.folder / "10-unit-report-phone-vi.png", full_page=True)
     small.goto(f"{base}/evaluate/rounds/{round_id}/units/1/self-assessment")
-    small.screenshot(path=SCREENSHOTS / "11-self-assessment-phone-vi.png", full_page=True)
+    small.screenshot(path=screens.folder / "11-self-assessment-phone-vi.png", full_page=True)
 
     assert external == []
     with app.app_context():

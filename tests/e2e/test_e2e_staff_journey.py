@@ -13,19 +13,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
-from flask_migrate import upgrade
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
-from survey_app import create_app
 from survey_app.models import ExportManifest, Role, Round, WeightingRun, db
 from survey_app.weighting_runs import current_weights
 from tests.app.staff.staff_helpers import PASSWORD, add_unit, add_user
@@ -36,10 +32,10 @@ from tests.app.staff.weighting.weighting_helpers import (
     frame_csv,
     margins_csv,
 )
+from tests.e2e.browser_support import Screens, migrated_app, serve, watch_external
 
 pytestmark = pytest.mark.e2e
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "e2e" / "staff"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
@@ -47,43 +43,12 @@ PHONE = {"width": 390, "height": 844}
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[Flask, str]]:
     """The app with two departments and a staff account, served on a free loopback port."""
-    app = create_app(
-        {
-            "SECRET_KEY": "e2e-secret",
-            "INSTANCE_PATH": str(tmp_path / "instance"),
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'e2e.sqlite3'}",
-        }
-    )
-    with app.app_context():
-        upgrade()
+    app = migrated_app(tmp_path)
     for unit in UNITS:
         add_unit(app, unit)
     add_user(app, "lan", Role.STAFF)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
-    with app.app_context():
-        db.engine.dispose()
-
-
-class Screens:
-    """Numbered full-page screenshots in an emptied folder."""
-
-    def __init__(self, page: Page) -> None:
-        """Start numbering at 1."""
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        for old in SCREENSHOTS.glob("*.png"):
-            old.unlink()
-        self.page = page
-        self.count = 0
-
-    def take(self, name: str) -> None:
-        """Save the current page as ``NN-name.png``."""
-        self.count += 1
-        self.page.screenshot(path=SCREENSHOTS / f"{self.count:02d}-{name}.png", full_page=True)
+    with serve(app) as base:
+        yield app, base
 
 
 def _create_round(page: Page) -> None:
@@ -122,12 +87,8 @@ def test_staff_weights_a_round_and_exports_it(
     margins_file.write_text(margins_csv(), encoding="utf-8")
     context = browser.new_context(viewport=DESKTOP, locale="vi-VN", accept_downloads=True)
     page = context.new_page()
-    external: list[str] = []
-    page.on(
-        "request",
-        lambda request: external.append(request.url) if not request.url.startswith(base) else None,
-    )
-    screens = Screens(page)
+    external = watch_external(page, base)
+    screens = Screens(page, "staff")
 
     page.goto(f"{base}/staff/")
     page.fill("#username", "lan")
@@ -173,7 +134,7 @@ def test_staff_weights_a_round_and_exports_it(
     ).new_page()
     phone.goto(report_url)
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    phone.screenshot(path=SCREENSHOTS / "phone-weighting-report.png", full_page=True)
+    phone.screenshot(path=screens.folder / "phone-weighting-report.png", full_page=True)
 
     page.goto(f"{base}/staff/rounds/{round_id}")
     expect(page.get_by_text("Lần chạy hiện hành:")).to_be_visible()

@@ -27,12 +27,14 @@ from typing import Any, TypeVar
 
 import httpx
 import redis
-from flask import Flask
+from flask import Flask, url_for
 from sqlalchemy.engine import make_url
+from werkzeug.routing import IntegerConverter
 
 from questionnaires.loader import Questionnaire, bundled_questionnaires
-from survey_app.models import Response, db
+from survey_app.models import Response, Round, Unit, db
 from tests.app.app_helpers import csrf_token, page_data
+from tests.app.staff.test_staff_access import workspace_rules
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 GUNICORN = Path(sys.executable).with_name("gunicorn")
@@ -204,6 +206,28 @@ def _redirect(response: httpx.Response) -> str:
     """Where a redirect leads (the path), failing loudly on anything else."""
     assert response.status_code == 302, f"{response.status_code}: {response.text[:500]}"
     return httpx.URL(response.headers["Location"]).path
+
+
+def workspace_get_paths(app: Flask, unit_id: int | None = None) -> list[str]:
+    """A path for every workspace route that answers GET: the first stored round, ``unit_id``
+    (else the first stored unit), ``csv`` as file format, and a placeholder for other values
+    (those pages answer 404, which is a page too)."""
+    with app.app_context():
+        round_id = db.session.scalars(db.select(Round.id).order_by(Round.id)).first()
+        if unit_id is None:
+            unit_id = db.session.scalars(db.select(Unit.id).order_by(Unit.id)).first()
+    known: dict[str, object] = {"round_id": round_id, "unit_id": unit_id, "file_format": "csv"}
+    paths = []
+    for rule in workspace_rules(app):
+        if "GET" not in (rule.methods or set()):
+            continue
+        values = {
+            name: known.get(name, 1 if isinstance(converter, IntegerConverter) else "none")
+            for name, converter in rule._converters.items()
+        }
+        with app.test_request_context():
+            paths.append(url_for(rule.endpoint, **values))
+    return paths
 
 
 # -- invariants ---------------------------------------------------------------------------------

@@ -93,7 +93,8 @@ def seeded(app: Flask) -> Seeded:
 
 
 def test_csv_round_trip(app: Flask, seeded: Seeded, tmp_path: Path) -> None:
-    """UTF-8 with BOM; every value back as written, empty cells for nothing."""
+    """UTF-8 with BOM; every value back as written (a formula-like text behind its guard, and
+    a note says so), empty cells for nothing."""
     out = tmp_path / "responses.csv"
     summary = export(app, out, "csv")
     assert summary.rows == 4
@@ -122,7 +123,8 @@ def test_csv_round_trip(app: Flask, seeded: Seeded, tmp_path: Path) -> None:
         "5",
     )
     assert a["comment"] == ANSWERS_A["comment"]
-    assert b["comment"] == "=1+1"
+    assert b["comment"] == "'=1+1"
+    assert any("leading '" in note for note in summary.notes)
     assert (a[CHANNELS], a[f"{CHANNELS}__web"], a[f"{CHANNELS}__phone"]) == ("web;office", "1", "0")
     assert (c[CHANNELS], c[f"{CHANNELS}__web"]) == ("", "")
     assert (a["pregnant_visits"], b["pregnant_visits"]) == ("2", "")

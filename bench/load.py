@@ -1,0 +1,221 @@
+"""Load benchmark: complete citizen submissions over HTTP against the collection app under
+gunicorn, on SQLite and on PostgreSQL, compared with a bare Flask app.
+
+For each database: a fresh database (a SQLite file in WAL mode, or a PostgreSQL database
+created and dropped here) is migrated (``flask --app wsgi db upgrade``) and given the demo
+(``flask --app wsgi demo load``); ``gunicorn wsgi:app`` (4 gthread workers × 8 threads,
+configured only through the environment, rate limits raised and counted in Redis) serves it on
+loopback. ``--concurrency`` asyncio + httpx clients then complete ``--submissions`` surveys of
+the public citizens' survey at ``/r/demo/sipas_citizens``, walking every page as a browser
+does (``live_survey``); one respondent in 20 sends one of its posts twice at once, as a flaky
+phone would. Measured: requests per second, p50/p95/p99 latency, errors. Checked in the
+database: exactly ``--submissions`` new responses, no submission key twice, every
+acknowledged submission stored.
+
+Then the same number of requests at the same concurrency go to ``bench/bare_app.py`` (a fixed
+page, same gunicorn settings): our throughput is printed as a share of it (target ≥ 60%). A
+second, shorter run at 50 concurrent clients gives the p99 latency target (< 200 ms). Targets
+are printed as met or NOT met; the exit status is 1 when a database check fails or a run times
+out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from pathlib import Path
+
+from live_survey import (
+    Server,
+    Tally,
+    app_environment,
+    describe,
+    forget_limits,
+    load_demo,
+    percentile,
+    postgres_database,
+    run_fixed_page,
+    run_respondents,
+    sqlite_database,
+    stored,
+)
+
+RESEND_SHARE = 0.05
+"""Share of respondents who send one post twice."""
+
+THROUGHPUT_TARGET = 0.60
+"""Our requests per second as a share of the bare app's."""
+
+P99_TARGET_MS = 200.0
+"""p99 latency at 50 concurrent clients."""
+
+P99_CONCURRENCY = 50
+
+OUT = Path(__file__).resolve().parent / "out" / "load"
+"""Where the servers' logs go (git-ignored)."""
+
+DATABASES: dict[str, Callable[[], AbstractContextManager[tuple[str, Path]]]] = {
+    "sqlite": sqlite_database,
+    "postgresql": postgres_database,
+}
+
+
+@dataclass
+class Run:
+    """One timed run of respondents or of the fixed page."""
+
+    tally: Tally
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        """Answered requests per second."""
+        return self.tally.requests / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def p99_ms(self) -> float:
+        """The 99th percentile latency in milliseconds."""
+        return 1000 * percentile(self.tally.latencies, 0.99)
+
+
+def respondents(base_url: str, submissions: int, concurrency: int, timeout: float) -> Run:
+    """Complete ``submissions`` surveys; stops with ``TimeoutError`` after ``timeout`` s."""
+    tally = Tally()
+    seconds = asyncio.run(
+        asyncio.wait_for(
+            run_respondents(base_url, submissions, concurrency, RESEND_SHARE, tally), timeout
+        )
+    )
+    return Run(tally, seconds)
+
+
+def fixed_page(base_url: str, requests: int, concurrency: int, timeout: float) -> Run:
+    """GET the bare app's page ``requests`` times; stops after ``timeout`` s."""
+    tally = Tally()
+    seconds = asyncio.run(
+        asyncio.wait_for(run_fixed_page(base_url, requests, concurrency, tally), timeout)
+    )
+    return Run(tally, seconds)
+
+
+def check_database(
+    database_url: str, before: int, expected: int, acknowledged: list[str]
+) -> list[str]:
+    """What is wrong with the stored responses: not exactly ``expected`` new ones, a key
+    stored twice, an acknowledged key missing."""
+    now = stored(database_url)
+    problems = []
+    if now.responses - before != expected:
+        problems.append(f"{now.responses - before:,} new responses stored, {expected:,} expected")
+    if now.distinct_keys != now.responses:
+        problems.append(f"{now.responses - now.distinct_keys} submission keys stored twice")
+    missing = set(acknowledged) - now.keys
+    if missing:
+        problems.append(f"{len(missing)} acknowledged submissions not stored")
+    if len(set(acknowledged)) != len(acknowledged):
+        problems.append("a submission key was acknowledged to two respondents")
+    return problems
+
+
+def verdict(met: bool) -> str:
+    """How a target reads in the report."""
+    return "met" if met else "NOT met"
+
+
+def bench_database(name: str, arguments: argparse.Namespace, logs: Path) -> bool:
+    """Run the survey load on one database, then the bare app; print the figures. True when
+    every database check passed."""
+    print(f"\n== {name}: {arguments.submissions:,} submissions at {arguments.concurrency} "
+          f"concurrent clients ==")
+    ok = True
+    with DATABASES[name]() as (database_url, instance):
+        environment = app_environment(database_url, instance)
+        load_demo(environment)
+        server = Server("wsgi:app", environment, logs / f"{name}-gunicorn.log")
+        server.log.unlink(missing_ok=True)
+        server.start()
+        try:
+            before = stored(database_url).responses
+            main = respondents(
+                server.base_url, arguments.submissions, arguments.concurrency, arguments.timeout
+            )
+            print(f"survey app: {describe(main.tally, main.seconds)}")
+            problems = check_database(
+                database_url, before, arguments.submissions - main.tally.failed_respondents,
+                main.tally.acknowledged,
+            )
+            if main.tally.failed_respondents:
+                problems.append(f"{main.tally.failed_respondents} respondents could not finish")
+            low = main
+            if arguments.concurrency != P99_CONCURRENCY:
+                before = stored(database_url).responses
+                low = respondents(
+                    server.base_url, arguments.p99_submissions, P99_CONCURRENCY, arguments.timeout
+                )
+                print(f"survey app at {P99_CONCURRENCY} concurrent "
+                      f"({arguments.p99_submissions:,} submissions): "
+                      f"{describe(low.tally, low.seconds)}")
+                problems += check_database(
+                    database_url, before,
+                    arguments.p99_submissions - low.tally.failed_respondents,
+                    low.tally.acknowledged,
+                )
+                if low.tally.failed_respondents:
+                    problems.append(f"{low.tally.failed_respondents} respondents could not finish")
+        finally:
+            server.stop()
+            forget_limits(environment["FLASK_RATELIMIT_KEY_PREFIX"])
+    for problem in problems:
+        print(f"DATABASE CHECK FAILED: {problem}")
+        ok = False
+    if not problems:
+        print(f"database: {arguments.submissions:,} new responses, no key twice, every "
+              f"acknowledged submission stored")
+    bare = Server("bare_app:app", {**environment, "PYTHONPATH": str(Path(__file__).parent)},
+                  logs / f"{name}-bare.log", ready_path="/")
+    bare.log.unlink(missing_ok=True)
+    bare.start()
+    try:
+        floor = fixed_page(bare.base_url, main.tally.requests, arguments.concurrency,
+                           arguments.timeout)
+    finally:
+        bare.stop()
+    print(f"bare Flask app: {describe(floor.tally, floor.seconds)}")
+    share = main.rate / floor.rate if floor.rate else 0.0
+    print(f"TARGET throughput ≥ {THROUGHPUT_TARGET:.0%} of the bare app: {share:.0%} "
+          f"({main.rate:,.0f} / {floor.rate:,.0f} req/s): {verdict(share >= THROUGHPUT_TARGET)}")
+    print(f"TARGET p99 < {P99_TARGET_MS:.0f} ms at {P99_CONCURRENCY} concurrent: "
+          f"{low.p99_ms:.0f} ms: {verdict(low.p99_ms < P99_TARGET_MS)}")
+    return ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the options, run the chosen databases, return the exit status."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--submissions", type=int, default=20_000)
+    parser.add_argument("--concurrency", type=int, default=100)
+    parser.add_argument("--p99-submissions", type=int, default=2_000,
+                        help=f"submissions of the run at {P99_CONCURRENCY} concurrent clients")
+    parser.add_argument("--timeout", type=float, default=3600.0,
+                        help="seconds each run may take before it is stopped")
+    arguments = parser.parse_args(argv)
+    names = ["sqlite", "postgresql"] if arguments.database == "both" else [arguments.database]
+    ok = True
+    OUT.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        try:
+            ok = bench_database(name, arguments, OUT) and ok
+        except TimeoutError:
+            print(f"{name}: a run took longer than {arguments.timeout:.0f} s and was stopped")
+            ok = False
+    print(f"\nserver logs: {OUT}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
