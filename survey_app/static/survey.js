@@ -19,6 +19,14 @@
     });
   }
 
+  // The form is aria-busy while an answer's effect on the other questions is being asked.
+  var pending = 0;
+
+  function settle(form) {
+    pending -= 1;
+    if (pending === 0) { form.removeAttribute("aria-busy"); }
+  }
+
   function refreshVisibility(form) {
     var url = form.getAttribute("data-visibility-url");
     var request = new XMLHttpRequest();
@@ -28,7 +36,12 @@
       if (request.status === 200) {
         applyVisibility(form, JSON.parse(request.responseText).visible);
       }
+      settle(form);
     };
+    request.onerror = function () { settle(form); };
+    request.onabort = function () { settle(form); };
+    pending += 1;
+    form.setAttribute("aria-busy", "true");
     request.send(new FormData(form));
   }
 

@@ -33,7 +33,8 @@ TEXT = "Phường Phú Hội"
 
 
 def answer(page: Page, question: Locator) -> None:
-    """Answer one visible question, waiting for the skip-logic check when the page has one."""
+    """Answer one visible question, waiting for the skip-logic check when the page has one:
+    its response, then the form no longer ``aria-busy`` (the questions shown or hidden)."""
     code = question.get_attribute("data-item")
     assert code is not None
     if question.locator("input[type=radio], input[type=checkbox]").count():
@@ -57,6 +58,7 @@ def answer(page: Page, question: Locator) -> None:
         with page.expect_response(lambda response: "/visible" in response.url):
             action()
             page.keyboard.press("Tab")
+        page.wait_for_function("() => !document.querySelector('form[aria-busy]')")
     else:
         action()
 
