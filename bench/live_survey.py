@@ -38,8 +38,8 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from questionnaires.loader import Questionnaire, bundled_questionnaires  # noqa: E402
-from questionnaires.model import CHOICE_TYPES, Item, ItemType  # noqa: E402
+from questionnaires.examples import example_form_value, stored_answer  # noqa: E402
+from questionnaires.loader import bundled_questionnaires  # noqa: E402
 
 BIN = Path(sys.executable).parent
 REDIS_URL = "redis://127.0.0.1:6379"
@@ -283,30 +283,10 @@ class Server:
 # -- respondents --------------------------------------------------------------------------------
 
 
-def valid_answer(questionnaire: Questionnaire, item: Item) -> Any:
-    """A valid form value for ``item``: the first substantive choice (as a list for a multiple
-    choice), the minimum number (else 1), a date in the past, a short text."""
-    if item.type in CHOICE_TYPES:
-        code = next(c.code for c in questionnaire.choices(item) if c.special is None)
-        return [code] if item.type is ItemType.MULTIPLE_CHOICE else code
-    if item.type is ItemType.NUMBER:
-        return str(int(item.minimum) if item.minimum is not None else 1)
-    if item.type is ItemType.DATE:
-        return "2024-05-02"
-    return "Ý kiến thử"
-
-
-def stored_value(item: Item, form_value: Any) -> Any:
-    """The answer the app stores for ``form_value`` (numbers parsed, the rest as sent)."""
-    if item.type is ItemType.NUMBER:
-        number = float(str(form_value))
-        return int(number) if item.integer and number.is_integer() else number
-    return form_value
-
-
 class Answers:
-    """The form data of each page for a respondent who gives every visible item its
-    :func:`valid_answer`, built page by page in the order the server asks for them."""
+    """The form data of each page for a respondent who gives every visible item its example
+    answer (``questionnaires.examples``), built page by page in the order the server asks for
+    them."""
 
     def __init__(self) -> None:
         """Load the citizens' questionnaire."""
@@ -321,8 +301,8 @@ class Answers:
             for item in self.questionnaire.page(page_id).items:
                 if not self.questionnaire.is_relevant(item, self._answers):
                     continue
-                data[f"q_{item.code}"] = valid_answer(self.questionnaire, item)
-                self._answers[item.code] = stored_value(item, data[f"q_{item.code}"])
+                data[f"q_{item.code}"] = example_form_value(self.questionnaire, item)
+                self._answers[item.code] = stored_answer(item, data[f"q_{item.code}"])
             self._pages[page_id] = data
         return self._pages[page_id]
 

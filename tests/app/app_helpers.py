@@ -12,8 +12,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from questionnaires.examples import example_form_value, stored_answer
 from questionnaires.loader import Questionnaire, bundled_questionnaires
-from questionnaires.model import CHOICE_TYPES, Item, ItemType, Page
+from questionnaires.model import Item, Page
 from survey_app.demo import DemoLoad, load_demo
 from survey_app.models import Response, db
 
@@ -41,24 +42,13 @@ def csrf_token(html: str) -> str:
 
 
 def default_answer(questionnaire: Questionnaire, item: Item) -> Any:
-    """A valid form value for ``item``: the first substantive choice, the minimum number, a
-    date in the past, a short text."""
-    if item.type in CHOICE_TYPES:
-        code = next(c.code for c in questionnaire.choices(item) if c.special is None)
-        return [code] if item.type is ItemType.MULTIPLE_CHOICE else code
-    if item.type is ItemType.NUMBER:
-        return str(int(item.minimum) if item.minimum is not None else 1)
-    if item.type is ItemType.DATE:
-        return "2024-05-02"
-    return "Ý kiến thử"
+    """A valid form value for ``item`` (``questionnaires.examples``)."""
+    return example_form_value(questionnaire, item)
 
 
 def to_answer(item: Item, form_value: Any) -> Any:
     """The stored answer for a form value (the convention of ``questionnaires.model``)."""
-    if item.type is ItemType.NUMBER:
-        number = float(str(form_value).replace(",", "."))
-        return int(number) if item.integer and number.is_integer() else number
-    return form_value
+    return stored_answer(item, form_value)
 
 
 def page_data(

@@ -24,24 +24,14 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from werkzeug.routing import IntegerConverter, Rule
 
-from survey_app.models import AuditEvent, Role, Round, Unit, db
-from tests.app.staff.staff_helpers import add_unit, add_user, login
+from survey_app.models import AuditEvent, Role, db
+from tests.app.staff.staff_helpers import add_round_of_units, add_unit, add_user, login
 from tests.app.staff.test_staff_access import endpoint_roles, workspace_rules
 
 MISSING = 987654
 SCOPED = ("round_id", "unit_id")
 OWN_PAGES = frozenset({"staff.unit_view", "staff.round_view", "staff.round_monitoring"})
 """Pages that open with the officer's own ids without further set-up: the control."""
-
-
-def _round(app: Flask, code: str, *unit_codes: str) -> int:
-    """Store a round evaluating ``unit_codes``; its id."""
-    with app.app_context():
-        round_ = Round(code=code, year=2025, title_vi=f"Đợt {code}", title_en=f"Round {code}")
-        round_.units = list(db.session.scalars(select(Unit).where(Unit.code.in_(unit_codes))))
-        db.session.add(round_)
-        db.session.commit()
-        return round_.id
 
 
 def _officer_rules(app: Flask) -> list[Rule]:
@@ -83,9 +73,9 @@ def test_a_unit_officer_cannot_reach_another_unit_by_changing_ids(
     add_unit(app, "hue", "province")
     own_unit = add_unit(app, "justice", parent="hue")
     other_unit = add_unit(app, "finance", parent="hue")
-    own_round = _round(app, "own", "justice")
-    other_round = _round(app, "other", "finance")
-    shared_round = _round(app, "shared", "justice", "finance")
+    own_round = add_round_of_units(app, "own", "justice")
+    other_round = add_round_of_units(app, "other", "finance")
+    shared_round = add_round_of_units(app, "shared", "justice", "finance")
     add_user(app, "officer", Role.UNIT_OFFICER, "justice")
     assert login(client, "officer").status_code == 302
     audit_before = _audit_count(app)

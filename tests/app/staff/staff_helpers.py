@@ -8,10 +8,11 @@ from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from survey_app.auth.accounts import create_user
-from survey_app.models import Role, Unit, User, db
+from survey_app.models import Role, Round, Unit, User, db
 
 PASSWORD = "correct horse battery"
 """The password of every test account."""
@@ -86,3 +87,13 @@ def post_form(
     page = client.get(page_path)
     assert page.status_code == 200, page.text
     return client.post(target or page_path, data={**data, "csrf_token": csrf_token(page.text)})
+
+
+def add_round_of_units(app: Flask, code: str, *unit_codes: str) -> int:
+    """Store a round (no questionnaire) evaluating ``unit_codes``; its id."""
+    with app.app_context():
+        round_ = Round(code=code, year=2025, title_vi=f"Đợt {code}", title_en=f"Round {code}")
+        round_.units = list(db.session.scalars(select(Unit).where(Unit.code.in_(unit_codes))))
+        db.session.add(round_)
+        db.session.commit()
+        return round_.id

@@ -10,18 +10,8 @@ from flask_login import login_user
 from sqlalchemy import select
 
 from survey_app.auth import allowed_roles, roles_required, scope_to_unit
-from survey_app.models import Role, Round, SelfScore, Unit, User, db
-from tests.app.staff.staff_helpers import add_unit, add_user, login
-
-
-def _round(app: Flask, code: str, *unit_codes: str) -> int:
-    """Store a round evaluating ``unit_codes``; its id."""
-    with app.app_context():
-        round_ = Round(code=code, year=2025, title_vi=f"Đợt {code}", title_en=f"Round {code}")
-        round_.units = list(db.session.scalars(select(Unit).where(Unit.code.in_(unit_codes))))
-        db.session.add(round_)
-        db.session.commit()
-        return round_.id
+from survey_app.models import Role, SelfScore, Unit, User, db
+from tests.app.staff.staff_helpers import add_round_of_units, add_unit, add_user, login
 
 
 @pytest.fixture
@@ -57,8 +47,8 @@ def test_an_officer_sees_its_unit_and_no_other(app: Flask, officer: FlaskClient)
 
 def test_an_officer_sees_only_rounds_of_its_unit(app: Flask, officer: FlaskClient) -> None:
     """The round list and round pages show rounds evaluating its unit, and only its unit."""
-    shared = _round(app, "shared", "justice", "finance")
-    foreign = _round(app, "foreign", "finance")
+    shared = add_round_of_units(app, "shared", "justice", "finance")
+    foreign = add_round_of_units(app, "foreign", "finance")
     home = officer.get("/staff/")
     assert "Round shared" not in home.text  # the interface is Vietnamese by default
     assert "Đợt shared" in home.text
@@ -75,7 +65,7 @@ def test_staff_see_every_unit_and_round(app: Flask, client: FlaskClient) -> None
     add_unit(app, "justice")
     add_unit(app, "finance")
     add_user(app, "judge", Role.EVALUATOR)
-    both = _round(app, "both", "justice", "finance")
+    both = add_round_of_units(app, "both", "justice", "finance")
     login(client, "judge")
     page = client.get(f"/staff/rounds/{both}")
     assert "Đơn vị justice" in page.text and "Đơn vị finance" in page.text
@@ -88,7 +78,7 @@ def test_scope_to_unit_narrows_a_query_for_officers_only(app: Flask) -> None:
     add_unit(app, "finance")
     add_user(app, "officer", Role.UNIT_OFFICER, "justice")
     add_user(app, "lan", Role.STAFF)
-    round_id = _round(app, "r", "justice", "finance")
+    round_id = add_round_of_units(app, "r", "justice", "finance")
     with app.app_context():
         users = {u.username: u for u in db.session.scalars(select(User))}
         for unit_id in (_unit_id(app, "justice"), _unit_id(app, "finance")):
