@@ -191,6 +191,7 @@ def build(url: str, folder: Path, count: int, schema: str | None) -> None:
         Draft,
         FrameCell,
         Invitation,
+        InvitationBatch,
         Response,
         Role,
         Round,
@@ -200,6 +201,7 @@ def build(url: str, folder: Path, count: int, schema: str | None) -> None:
         Unit,
         db,
     )
+    from survey_app.monitoring.stored_facts import straight_line_items
 
     config: dict[str, Any] = {"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(folder)}
     if schema is not None:
@@ -291,6 +293,7 @@ def build(url: str, folder: Path, count: int, schema: str | None) -> None:
                     "submitted_on": ROUND_START + timedelta(days=rng.randrange(ROUND_DAYS)),
                     "submission_key": secrets.token_hex(16),
                     "form_serial": None,
+                    "straight_line_items": straight_line_items(questionnaire, answers),
                 }
                 if paper:
                     serial += 1
@@ -326,15 +329,26 @@ def build(url: str, folder: Path, count: int, schema: str | None) -> None:
                 if unit_id == unit.id and group == leaders.respondent_group
             )
             issued = round(answered * INVITED_PER_RESPONSE)
-            for number in range(issued):
+            if not issued:
+                continue
+            batch = InvitationBatch(
+                round_id=round_.id,
+                unit_id=unit.id,
+                respondent_group=leaders.respondent_group,
+                label="bench",
+                size=issued,
+            )
+            db.session.add(batch)
+            db.session.flush()
+            for _ in range(issued - answered):  # a used code's row is deleted with its use
                 invitations.append(
                     {
                         "round_id": round_.id,
                         "unit_id": unit.id,
                         "respondent_group": leaders.respondent_group,
                         "code_hash": secrets.token_hex(32),
-                        "status": "used" if number < answered else "issued",
-                        "batch": "bench",
+                        "status": "issued",
+                        "batch_id": batch.id,
                     }
                 )
         for start in range(0, len(invitations), INSERT_BATCH):
@@ -458,10 +472,10 @@ def add_answer(url: str, schema: str | None) -> None:
     copy = (
         "INSERT INTO responses (id, round_id, unit_id, respondent_group, questionnaire_id, "
         "questionnaire_version, questionnaire_hash, mode, answers, paradata, stratum, cluster, "
-        "submitted_on, submission_key, form_serial) "
+        "submitted_on, submission_key, form_serial, straight_line_items) "
         "SELECT {p}, round_id, unit_id, respondent_group, questionnaire_id, "
         "questionnaire_version, questionnaire_hash, mode, answers, paradata, stratum, cluster, "
-        "submitted_on, {p}, NULL FROM responses WHERE mode = 'web' LIMIT 1"
+        "submitted_on, {p}, NULL, straight_line_items FROM responses WHERE mode = 'web' LIMIT 1"
     )
     if schema is None:
         import sqlite3

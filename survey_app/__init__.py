@@ -18,6 +18,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from survey_app import auth, database, errors, evaluate, i18n, security, staff
     from survey_app.extensions import limiter, migrate
     from survey_app.models import db
+    from survey_app.monitoring import stored_facts  # noqa: F401  (the insert hook)
 
     database.init_app(app)
     migrate.init_app(app, db, directory=config.migrations_directory(), render_as_batch=True)

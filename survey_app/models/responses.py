@@ -3,6 +3,7 @@
 The id is a random UUID (no order to match against invitation use), the date is a day only,
 and there is no column for a token, an IP address or a user agent. A paper questionnaire keyed
 by staff carries its printed form serial (unique in the round) and nothing about who keyed it.
+``straight_line_items`` is a quality fact derived from the answers at insert, for monitoring.
 """
 
 from __future__ import annotations
@@ -56,3 +57,6 @@ class Response(Base):
     submitted_on: Mapped[date]
     submission_key: Mapped[str] = mapped_column(String(64), unique=True)
     form_serial: Mapped[str | None] = mapped_column(String(64))
+    straight_line_items: Mapped[int] = mapped_column(server_default="0")
+    """Rating items of the longest straight-lined page (set at insert, see
+    ``survey_app.monitoring.stored_facts``)."""

@@ -186,6 +186,7 @@ def _rules(version: QuestionnaireVersion, settings: FlagSettings) -> VersionRule
         content_hash=version.content_hash,
         speeder_seconds=speeder_threshold(questionnaire, settings),
         pages=rating_pages(questionnaire, settings),
+        min_rating_items=settings.min_rating_items,
     )
 
 

@@ -14,16 +14,17 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, func, select, true
+from sqlalchemy import Select, func, select
 
 from survey_app.models import Response, Unit, db
 from survey_app.monitoring.expressions import (
     VersionRules,
     duration_seconds,
     speeder_threshold,
-    straightlined_pages,
+    straightliner,
 )
 from survey_app.monitoring.queries import duplicate_forms
+from survey_app.monitoring.rules import straightlined
 
 
 class FlagKind(StrEnum):
@@ -66,24 +67,39 @@ def _units(unit_ids: set[int]) -> dict[int, Unit]:
 
 def _flagged(round_id: int, versions: Sequence[VersionRules], kind: FlagKind) -> Select[Any]:
     """Responses of the round with their evidence, narrowed to those with flag ``kind``."""
-    dialect = db.session.get_bind().dialect.name
-    straight = straightlined_pages(dialect, versions)
     inner: Select[Any] = select(
         Response.id.label("response_id"),
         Response.unit_id.label("unit_id"),
         Response.respondent_group.label("group"),
         Response.mode.label("mode"),
+        Response.questionnaire_hash.label("content_hash"),
         duration_seconds().label("seconds"),
         speeder_threshold(versions).label("threshold"),
-        straight.pages.label("straight"),
-    ).select_from(Response)
-    for join in straight.joins:
-        inner = inner.outerjoin(join, true())
+        straightliner(versions).label("straight"),
+    )
     found = inner.where(Response.round_id == round_id).offset(0).subquery()
     condition = (
         found.c.seconds < found.c.threshold if kind is FlagKind.SPEEDERS else found.c.straight > 0
     )
     return select(found).where(condition)
+
+
+def _straightlined_pages(rows: Sequence[Any], versions: Sequence[VersionRules]) -> dict[str, int]:
+    """For the listed responses, how many of their version's checked pages they straight-line
+    (read from their answers: a page of the list, not the round)."""
+    pages = {version.content_hash: version.pages for version in versions}
+    ids = [row.response_id for row in rows]
+    if not ids:
+        return {}
+    answers = db.session.execute(
+        select(Response.id, Response.questionnaire_hash, Response.answers).where(
+            Response.id.in_(ids)
+        )
+    ).all()
+    return {
+        response_id: straightlined(pages.get(content_hash, ()), stored or {})
+        for response_id, content_hash, stored in answers
+    }
 
 
 def flagged_page(
@@ -128,6 +144,7 @@ def flagged_page(
     else:
         total = int(db.session.scalar(select(func.count()).select_from(flagged)) or 0)
     units = _units({row.unit_id for row in rows if row.unit_id is not None})
+    straight = _straightlined_pages(rows, versions) if kind is FlagKind.STRAIGHTLINERS else {}
     return FlagPage(
         total,
         tuple(
@@ -138,7 +155,7 @@ def flagged_page(
                 row.mode,
                 seconds=row.seconds,
                 threshold=row.threshold,
-                straight_pages=int(row.straight or 0),
+                straight_pages=straight.get(row.response_id, 0),
             )
             for row in rows
         ),

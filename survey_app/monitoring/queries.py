@@ -3,8 +3,9 @@ columns, and only the groups come back to Python.
 
 * :func:`cell_counts`: responses per unit × group × stratum × mode × questionnaire version —
   no JSON is read, so it runs on every refresh and tells which figures below are stale.
-* :func:`row_figures`: per unit × group, the speeders, straight-liners, web durations in bins
-  and the two middle durations (for the exact median), in one statement: a window numbers the
+* :func:`row_figures`: per unit × group, the speeders, straight-liners (a column stored at
+  insert: no answer is read), web durations in bins and the two middle durations (for the
+  exact median), in one statement: a window numbers the
   durations within each unit × group (``row_number`` over the sorted durations, NULLs last),
   and the middle one or two (``n ≤ 2·rank ≤ n + 2``) are summed with their count.
 * :func:`group_medians`: the same middle-durations rule per respondent group.
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, case, func, or_, select
 
 from survey_app.models import (
     Draft,
@@ -39,7 +40,7 @@ from survey_app.monitoring.expressions import (
     duration_bin,
     duration_seconds,
     speeder_threshold,
-    straightlined_pages,
+    straightliner,
 )
 from survey_app.monitoring.rules import DURATION_EDGES
 
@@ -164,18 +165,13 @@ def row_figures(
 ) -> RoundPass:
     """Speeders, straight-liners, duration bins and median per unit × group of the round
     (only of ``unit_ids`` when given; else the groups' medians too), in one statement."""
-    dialect = db.session.get_bind().dialect.name
-    straight = straightlined_pages(dialect, versions)
     base: Select[Any] = select(
         Response.unit_id.label("unit_id"),
         Response.respondent_group.label("group"),
         duration_seconds().label("seconds"),
         speeder_threshold(versions).label("threshold"),
-        straight.pages.label("straight"),
-    ).select_from(Response)
-    for join in straight.joins:
-        base = base.outerjoin(join, true())
-    base = base.where(Response.round_id == round_id)
+        straightliner(versions).label("straight"),
+    ).where(Response.round_id == round_id)
     if unit_ids is not None:
         base = base.where(_in_units(unit_ids))
     inner = base.offset(0).subquery()

@@ -11,7 +11,11 @@ Paper forms have no timing and are never speeders.
 **Straight-liners.** A response that gives the same substantive answer (not "don't know" or
 "not applicable") to every rating item of a page having at least ``min_rating_items`` rating
 items (default 5). A page with an item left unanswered or hidden, or answered with a special
-code, is not straight-lined. A response is flagged when at least one page is.
+code, is not straight-lined. A response is flagged when at least one page is. So that no
+figure has to read the answers again, each response stores at insert the number of rating
+items of its longest straight-lined page (``responses.straight_line_items``, 0 for none; see
+:func:`longest_straight_line`): it is flagged under a setting exactly when that number is at
+least ``min_rating_items``.
 
 Both settings are chosen per round on the monitoring page (``?seconds_per_item=&
 min_rating_items=``); :func:`read_settings` checks them.
@@ -157,6 +161,24 @@ def rating_pages(questionnaire: Questionnaire, settings: FlagSettings) -> tuple[
         if shared:
             found.append(RatingPage(page.id, tuple(item.code for item in items), tuple(shared)))
     return tuple(found)
+
+
+def straightlined(pages: tuple[RatingPage, ...], answers: Mapping[str, object]) -> int:
+    """How many of ``pages`` the answers straight-line: every item answered with one and the
+    same substantive code."""
+    count = 0
+    for page in pages:
+        first = answers.get(page.codes[0])
+        if first in page.levels and all(answers.get(code) == first for code in page.codes[1:]):
+            count += 1
+    return count
+
+
+def longest_straight_line(questionnaire: Questionnaire, answers: Mapping[str, object]) -> int:
+    """The rating items of the longest page the answers straight-line (0: none), over every
+    page with at least :data:`FEWEST_RATING_ITEMS` rating items sharing substantive codes."""
+    pages = rating_pages(questionnaire, FlagSettings(min_rating_items=FEWEST_RATING_ITEMS))
+    return max((len(page.codes) for page in pages if straightlined((page,), answers)), default=0)
 
 
 def duration_bin(seconds: float) -> int:

@@ -43,6 +43,7 @@ def test_responses_hold_no_identifier(app: Flask) -> None:
         "submitted_on",
         "submission_key",
         "form_serial",
+        "straight_line_items",
     }
     assert isinstance(columns["submitted_on"], sa.Date)
     assert not isinstance(columns["submitted_on"], sa.DateTime)

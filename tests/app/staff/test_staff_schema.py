@@ -53,7 +53,8 @@ def _round_and_version(code: str = "r1") -> tuple[Round, QuestionnaireVersion]:
 
 
 def _paper_response(round_: Round, version: QuestionnaireVersion, serial: str | None) -> Response:
-    """A paper response of ``round_`` with form ``serial``."""
+    """A paper response of ``round_`` with form ``serial`` (its quality fact given, as the
+    placeholder questionnaire version cannot be read to derive it)."""
     return Response(
         round_id=round_.id,
         respondent_group="citizen",
@@ -66,6 +67,7 @@ def _paper_response(round_: Round, version: QuestionnaireVersion, serial: str | 
         submitted_on=date(2024, 5, 2),
         submission_key=secrets.token_hex(16),
         form_serial=serial,
+        straight_line_items=0,
     )
 
 
