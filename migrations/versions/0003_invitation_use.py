@@ -22,7 +22,7 @@ point at: the drafts' links are set aside in a temporary table while ``invitatio
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-12-01
+Create Date: 2026-11-22
 """
 
 import secrets
