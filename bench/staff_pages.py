@@ -201,7 +201,7 @@ def build(url: str, folder: Path, count: int, schema: str | None) -> None:
         Unit,
         db,
     )
-    from survey_app.monitoring.stored_facts import straight_line_items
+    from survey_app.monitoring.rules import longest_straight_line
 
     config: dict[str, Any] = {"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(folder)}
     if schema is not None:
@@ -293,7 +293,7 @@ def build(url: str, folder: Path, count: int, schema: str | None) -> None:
                     "submitted_on": ROUND_START + timedelta(days=rng.randrange(ROUND_DAYS)),
                     "submission_key": secrets.token_hex(16),
                     "form_serial": None,
-                    "straight_line_items": straight_line_items(questionnaire, answers),
+                    "straight_line_items": longest_straight_line(questionnaire, answers),
                 }
                 if paper:
                     serial += 1

@@ -72,7 +72,6 @@ def _flagged(round_id: int, versions: Sequence[VersionRules], kind: FlagKind) ->
         Response.unit_id.label("unit_id"),
         Response.respondent_group.label("group"),
         Response.mode.label("mode"),
-        Response.questionnaire_hash.label("content_hash"),
         duration_seconds().label("seconds"),
         speeder_threshold(versions).label("threshold"),
         straightliner(versions).label("straight"),

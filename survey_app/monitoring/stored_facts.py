@@ -6,12 +6,11 @@ answers straight-line (``survey_app.monitoring.rules.longest_straight_line``; 0 
 is set by a ``before_insert`` hook on :class:`~survey_app.models.Response`, whatever path
 inserts the response through the ORM (web submission, paper entry, imports), from the stored
 questionnaire version the response names; a bulk insert that bypasses the ORM must compute
-it itself with :func:`straight_line_items`.
+it itself with ``longest_straight_line``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Connection, event, select
@@ -20,11 +19,6 @@ from questionnaires.loader import Questionnaire
 from survey_app.catalogue import questionnaire_of
 from survey_app.models import QuestionnaireVersion, Response
 from survey_app.monitoring.rules import longest_straight_line
-
-
-def straight_line_items(questionnaire: Questionnaire, answers: Mapping[str, object]) -> int:
-    """The value of ``responses.straight_line_items`` for ``answers`` to ``questionnaire``."""
-    return longest_straight_line(questionnaire, answers)
 
 
 def _questionnaire(connection: Connection, content_hash: str) -> Questionnaire:
@@ -43,4 +37,4 @@ def fill_quality_facts(_mapper: Any, connection: Connection, response: Response)
     """Set the response's stored quality facts unless the inserting code already did."""
     if response.straight_line_items is None:
         questionnaire = _questionnaire(connection, response.questionnaire_hash)
-        response.straight_line_items = straight_line_items(questionnaire, response.answers)
+        response.straight_line_items = longest_straight_line(questionnaire, response.answers)
