@@ -100,7 +100,7 @@ def test_citizen_fills_the_survey_on_a_phone(
     page.wait_for_load_state()
 
     visits = page.locator("[data-item='s_visits']")
-    assert visits.is_hidden()
+    expect(visits).to_be_hidden()
     first = True
     while "/review" not in page.url:
         check_language(page, language)
@@ -109,17 +109,17 @@ def test_citizen_fills_the_survey_on_a_phone(
         fill_page(page)
         check_questions(page, language)
         if first:
-            assert visits.is_visible()
+            expect(visits).to_be_visible()
             first = False
         screens.take(page_id(page))
         page.get_by_role("button", name=words["next"], exact=True).click()
 
     check_language(page, language)
-    assert page.get_by_role("heading", name=words["review"]).is_visible()
-    assert page.get_by_text(words["in_person"]).is_visible()
+    expect(page.get_by_role("heading", name=words["review"])).to_be_visible()
+    expect(page.get_by_text(words["in_person"])).to_be_visible()
     screens.take("review")
     page.get_by_role("button", name=words["submit"], exact=True).click()
-    assert page.get_by_role("heading", name=words["done"]).is_visible()
+    expect(page.get_by_role("heading", name=words["done"])).to_be_visible()
     check_language(page, language)
     screens.take("done")
     context.close()

@@ -145,7 +145,7 @@ def test_staff_issue_codes_print_sheets_and_key_a_paper_form(
     (SCREENSHOTS / "03-sheets.pdf").write_bytes(pdf)
     page.set_viewport_size(A4_PRINTABLE)
     assert page.locator(".site-header").is_hidden()
-    assert page.locator(".sheet-qr svg").first.is_visible()
+    expect(page.locator(".sheet-qr svg").first).to_be_visible()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.locator(".sheet").first.screenshot(path=SCREENSHOTS / "03-sheet-printed-a4.png")
     page.emulate_media(media="screen")
