@@ -9,6 +9,7 @@ is always finished with the form it was started on.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -54,9 +55,15 @@ def _stored(content_hash: str, source: str) -> Questionnaire:
     return stored_questionnaire(content_hash, source)
 
 
-def questionnaire_of(version: QuestionnaireVersion) -> Questionnaire:
-    """The loaded questionnaire of a stored version."""
-    bundled = _bundled_by_hash().get(version.content_hash)
+def questionnaire_with_hash(content_hash: str, source: Callable[[], str]) -> Questionnaire:
+    """The loaded questionnaire with ``content_hash``: a bundled one when it has that hash,
+    else read back from its stored text, which ``source`` is called for only then."""
+    bundled = _bundled_by_hash().get(content_hash)
     if bundled is not None:
         return bundled
-    return _stored(version.content_hash, version.source_yaml)
+    return _stored(content_hash, source())
+
+
+def questionnaire_of(version: QuestionnaireVersion) -> Questionnaire:
+    """The loaded questionnaire of a stored version."""
+    return questionnaire_with_hash(version.content_hash, lambda: version.source_yaml)
