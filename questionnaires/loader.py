@@ -17,7 +17,7 @@ repeated pruning seeks: an answer is kept exactly when its item is shown given t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -33,6 +33,27 @@ from questionnaires.reading import Reading, read_file, read_source
 
 FORMS_DIRECTORY = Path(__file__).parent / "forms"
 """Where the bundled questionnaires live."""
+
+
+VISIBILITY_MEMO_SIZE = 64
+"""Visibility results a questionnaire remembers (see ``Questionnaire._visibility``)."""
+
+
+def _answers_key(answers: Mapping[str, object], day: date) -> Hashable | None:
+    """A hashable copy of ``answers`` and ``day`` (lists as tuples, with their type), or None
+    when an answer is of a type the memo does not know."""
+    parts: list[tuple[str, object]] = []
+    for code, value in answers.items():
+        if isinstance(value, list):
+            if not all(isinstance(element, str | int | float) for element in value):
+                return None
+            parts.append((code, (list, *((type(element), element) for element in value))))
+        elif value is None or isinstance(value, str | int | float | date):
+            parts.append((code, (type(value), value)))
+        else:
+            return None
+    parts.sort(key=lambda part: part[0])
+    return (day, *parts)
 
 
 @dataclass(frozen=True)
@@ -67,6 +88,7 @@ class Questionnaire:
         self._page_rules = {
             page.id: None if page.relevant is None else parse(page.relevant) for page in self.pages
         }
+        self._visibility_memo: dict[Hashable, Mapping[str, bool]] = {}
 
     def __repr__(self) -> str:
         return f"<Questionnaire {self.id} version {self.version} from {self.path}>"
@@ -176,14 +198,19 @@ class Questionnaire:
         self, item: ItemOrCode, answers: Mapping[str, object], *, today: date | None = None
     ) -> bool:
         """Whether ``item`` must be answered: it is shown and its ``required`` holds."""
-        code = self.item(item).code
         shown = self._visibility(answers, today)
-        if not shown[code]:
-            return False
-        required = self._rules[code].required
-        if isinstance(required, bool):
-            return required
-        return required.holds(self._kept(answers, shown), today=today)
+        return self._is_required(self.item(item).code, shown, self._kept(answers, shown), today)
+
+    def required_codes(
+        self, answers: Mapping[str, object], *, today: date | None = None
+    ) -> frozenset[str]:
+        """Codes of the items that must be answered given ``answers`` (:meth:`is_required` of
+        every item, from one pass over the form)."""
+        shown = self._visibility(answers, today)
+        kept = self._kept(answers, shown)
+        return frozenset(
+            item.code for item in self.items if self._is_required(item.code, shown, kept, today)
+        )
 
     def constraint_message(
         self,
@@ -202,17 +229,9 @@ class Questionnaire:
         target = self.item(item)
         if is_blank(value):
             return None
-        problem = value_problem(target, self.choices(target), value)
-        if problem is not None:
-            return problem
-        constraint = target.constraint
-        rule = self._rules[target.code].constraint
-        if constraint is None or rule is None:
-            return None
-        kept = self._kept(answers, self._visibility(answers, today))
-        if rule.holds(kept, own_value=value, today=today):
-            return None
-        return constraint.message
+        return self._constraint_problem(
+            target, value, lambda: self._shown_answers(answers, today), today
+        )
 
     def answer_problems(
         self, answers: Mapping[str, object], *, today: date | None = None
@@ -220,16 +239,17 @@ class Questionnaire:
         """For a whole response: item code → message for every shown item that is required
         but unanswered or whose answer is refused by :meth:`constraint_message`."""
         shown = self._visibility(answers, today)
+        kept = self._kept(answers, shown)
         found: dict[str, Text] = {}
         for target in self.items:
             if not shown[target.code]:
                 continue
             value = answers.get(target.code)
             if is_blank(value):
-                if self.is_required(target, answers, today=today):
+                if self._is_required(target.code, shown, kept, today):
                     found[target.code] = REQUIRED_MESSAGE
                 continue
-            message = self.constraint_message(target, value, answers, today=today)
+            message = self._constraint_problem(target, value, lambda: kept, today)
             if message is not None:
                 found[target.code] = message
         return found
@@ -250,20 +270,76 @@ class Questionnaire:
             constraint=None if item.constraint is None else parse(item.constraint.expression),
         )
 
-    def _visibility(self, answers: Mapping[str, object], today: date | None) -> dict[str, bool]:
-        """Item code → shown, in one pass over the form (see the module docstring)."""
+    def _visibility(
+        self, answers: Mapping[str, object], today: date | None
+    ) -> Mapping[str, bool]:
+        """Item code → shown (read-only), from one pass over the form (see the module
+        docstring); the last :data:`VISIBILITY_MEMO_SIZE` results are kept by answers and day,
+        since one request asks several questions of the same answers."""
+        day = date.today() if today is None else today
+        key = _answers_key(answers, day)
+        if key is not None:
+            remembered = self._visibility_memo.get(key)
+            if remembered is not None:
+                return remembered
         kept: dict[str, object] = {}
         shown: dict[str, bool] = {}
         for page in self.pages:
             page_rule = self._page_rules[page.id]
-            page_shown = page_rule is None or page_rule.holds(kept, today=today)
+            page_shown = page_rule is None or page_rule.holds(kept, today=day)
             for item in page.items:
                 rule = self._rules[item.code].relevant
-                visible = page_shown and (rule is None or rule.holds(kept, today=today))
+                visible = page_shown and (rule is None or rule.holds(kept, today=day))
                 shown[item.code] = visible
                 if visible and item.code in answers:
                     kept[item.code] = answers[item.code]
-        return shown
+        result = MappingProxyType(shown)
+        if key is not None:
+            if len(self._visibility_memo) >= VISIBILITY_MEMO_SIZE:
+                self._visibility_memo.clear()
+            self._visibility_memo[key] = result
+        return result
+
+    def _is_required(
+        self,
+        code: str,
+        shown: Mapping[str, bool],
+        kept: Mapping[str, object],
+        today: date | None,
+    ) -> bool:
+        """``is_required`` given the visibility and the kept answers already worked out."""
+        if not shown[code]:
+            return False
+        required = self._rules[code].required
+        if isinstance(required, bool):
+            return required
+        return required.holds(kept, today=today)
+
+    def _constraint_problem(
+        self,
+        target: Item,
+        value: object,
+        kept: Callable[[], Mapping[str, object]],
+        today: date | None,
+    ) -> Text | None:
+        """``constraint_message`` for a non-blank value; ``kept`` gives the shown answers,
+        worked out only when the author's constraint needs them."""
+        problem = value_problem(target, self.choices(target), value)
+        if problem is not None:
+            return problem
+        constraint = target.constraint
+        rule = self._rules[target.code].constraint
+        if constraint is None or rule is None:
+            return None
+        if rule.holds(kept(), own_value=value, today=today):
+            return None
+        return constraint.message
+
+    def _shown_answers(
+        self, answers: Mapping[str, object], today: date | None
+    ) -> dict[str, object]:
+        """The answers of the items shown for ``answers``."""
+        return self._kept(answers, self._visibility(answers, today))
 
     @staticmethod
     def _kept(answers: Mapping[str, object], shown: Mapping[str, bool]) -> dict[str, object]:

@@ -4,6 +4,11 @@ A draft lives ``DRAFT_LIFETIME`` (30 days by default) after its last save. Its o
 submission key makes submitting idempotent; its resume code (shown once, stored as a keyed
 hash) lets the respondent continue on another day or device.
 
+Time on a page runs from the moment it is sent (:func:`mark_shown`, kept in the signed session
+cookie so that showing a page writes nothing to the database) to the moment its answers are
+saved (:func:`save`) in the same session; a page saved without a matching mark (another
+device, a page posted from an older copy) adds no time.
+
 When a page's answers cannot be saved because the database is unavailable for a moment
 (``survey_app.errors``), they are kept in the signed session cookie instead
 (:func:`keep_unsaved`): the page shows them again (:func:`unsaved`) so that sending it once
@@ -15,7 +20,8 @@ database by any other way than the respondent sending the page.
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
+import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import current_app, session
@@ -23,11 +29,13 @@ from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import delete, select
 
 from survey_app import codes
-from survey_app.models import Draft, Invitation, RoundQuestionnaire, db
+from survey_app.models import Draft, Invitation, db
 from survey_app.models.base import utcnow
 from survey_app.paradata import add_page_time
 
 SESSION_KEY = "draft"
+SHOWN_KEY = "shown"
+"""Session key of the page on screen and when it was sent: ``[page id, Unix time]``."""
 UNSAVED_KEY = "unsaved"
 """Session key of the answers of a page that could not be saved."""
 
@@ -47,13 +55,13 @@ def purge_expired(now: datetime) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def start(offer: RoundQuestionnaire, invitation: Invitation | None = None) -> Draft:
-    """Create, store and remember a new draft for ``offer``."""
+def start(offer_id: int, invitation: Invitation | None = None) -> Draft:
+    """Create, store and remember a new draft for the offer ``offer_id``."""
     now = utcnow()
     purge_expired(now)
     draft = Draft(
         id=secrets.token_hex(16),
-        round_questionnaire_id=offer.id,
+        round_questionnaire_id=offer_id,
         answers={},
         page_seconds={},
         submission_key=secrets.token_hex(16),
@@ -69,6 +77,7 @@ def start(offer: RoundQuestionnaire, invitation: Invitation | None = None) -> Dr
 def remember(draft: Draft) -> None:
     """Put the draft id, and nothing else about it, in the session."""
     session[SESSION_KEY] = draft.id
+    session.pop(SHOWN_KEY, None)
     session.permanent = True
 
 
@@ -76,15 +85,16 @@ def forget() -> None:
     """Drop the draft id, and any answers kept for it, from the session."""
     session.pop(SESSION_KEY, None)
     session.pop(UNSAVED_KEY, None)
+    session.pop(SHOWN_KEY, None)
 
 
-def current(offer: RoundQuestionnaire) -> Draft | None:
-    """The session's live draft for ``offer``, if any."""
+def current(offer_id: int) -> Draft | None:
+    """The session's live draft for the offer ``offer_id``, if any."""
     draft_id = session.get(SESSION_KEY)
     if not isinstance(draft_id, str):
         return None
     draft = db.session.get(Draft, draft_id)
-    if draft is None or draft.round_questionnaire_id != offer.id or draft.expires_at < utcnow():
+    if draft is None or draft.round_questionnaire_id != offer_id or draft.expires_at < utcnow():
         return None
     return draft
 
@@ -96,27 +106,39 @@ def of_invitation(invitation: Invitation) -> Draft | None:
     ).first()
 
 
-def mark_shown(draft: Draft, page_id: str) -> None:
-    """Record that ``page_id`` is on screen from now on (the start of its timing)."""
-    draft.shown_page = page_id
-    draft.shown_at = utcnow()
-    draft.current_page = page_id
-    db.session.commit()
+def mark_shown(page_id: str) -> None:
+    """Record in the session that ``page_id`` is on screen from now on (the start of its
+    timing); nothing is written to the database."""
+    session[SHOWN_KEY] = [page_id, time.time()]
+
+
+def _shown_since(page_id: str) -> datetime | None:
+    """When ``page_id`` was shown in this session (UTC, naive), if it is the page the session
+    showed last."""
+    shown = session.get(SHOWN_KEY)
+    if (
+        not isinstance(shown, list)
+        or len(shown) != 2
+        or shown[0] != page_id
+        or not isinstance(shown[1], int | float)
+    ):
+        return None
+    return datetime.fromtimestamp(shown[1], UTC).replace(tzinfo=None)
 
 
 def save(draft: Draft, page_id: str, answers: dict[str, Any], next_page: str | None) -> None:
     """Store ``answers`` (already merged and pruned), the time spent on ``page_id`` and where
     the respondent goes next; extends the draft's life."""
     now = utcnow()
-    if draft.shown_page == page_id and draft.shown_at is not None:
-        draft.page_seconds = add_page_time(draft.page_seconds, page_id, draft.shown_at, now)
-    draft.shown_page = None
-    draft.shown_at = None
+    shown_at = _shown_since(page_id)
+    if shown_at is not None:
+        draft.page_seconds = add_page_time(draft.page_seconds, page_id, shown_at, now)
     draft.answers = answers
     draft.current_page = next_page
     draft.expires_at = now + _lifetime()
     db.session.commit()
     session.pop(UNSAVED_KEY, None)
+    session.pop(SHOWN_KEY, None)
 
 
 def keep_unsaved(draft_id: str, page_id: str, page_answers: dict[str, Any]) -> bool:

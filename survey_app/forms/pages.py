@@ -9,6 +9,7 @@ answers as they would be saved: earlier pages plus this page's posted values.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -79,10 +80,15 @@ def conditional_codes(page: Page) -> frozenset[str]:
 
 
 class PageFormBuilder:
-    """Builds, binds and reads the form of one page in one language."""
+    """Builds, binds and reads the form of one page in one language. A builder keeps no
+    request's data: :func:`page_form_builder` makes one per questionnaire, page and language
+    and every request reuses it."""
+
+    form_base: type[PageForm] = PageForm
+    """The class the page's form class extends with one field per item."""
 
     def __init__(self, questionnaire: Questionnaire, page: Page, language: str) -> None:
-        """Resolve a handler for each item of ``page``."""
+        """Resolve a handler for each item of ``page`` and declare the form class."""
         self.questionnaire = questionnaire
         self.page = page
         self.language = language
@@ -90,11 +96,9 @@ class PageFormBuilder:
             item.code: handler_for(item, list(questionnaire.choices(item)), language)
             for item in page.items
         }
-
-    def form_class(self) -> type[PageForm]:
-        """A ``PageForm`` subclass with one field per item."""
         fields = {field_name(code): handler.field() for code, handler in self.handlers.items()}
-        return type(f"PageForm_{self.page.id}", (PageForm,), fields)
+        self.form_class: type[PageForm] = type(f"PageForm_{page.id}", (self.form_base,), fields)
+        self.conditional = conditional_codes(page)
 
     def bind(self, formdata: MultiDict[str, str] | None, answers: dict[str, Any]) -> PageForm:
         """The form filled from ``formdata`` when posted, else from the stored ``answers``."""
@@ -103,7 +107,7 @@ class PageFormBuilder:
             for code, handler in self.handlers.items()
             if code in answers
         }
-        return self.form_class()(formdata=formdata, data=data)
+        return self.form_class(formdata=formdata, data=data)
 
     def read(self, form: PageForm) -> dict[str, AnswerValue]:
         """This page's answers from a form, skipping fields whose text could not be read."""
@@ -143,22 +147,17 @@ class PageFormBuilder:
     def questions(self, form: PageForm, answers: dict[str, Any]) -> list[QuestionView]:
         """The questions to show: visible items, plus those that may appear on this page."""
         visible = {item.code for item in self.questionnaire.visible_items(answers)}
-        conditional = conditional_codes(self.page)
+        required = self.questionnaire.required_codes(answers)
         views = []
         for item in self.page.items:
-            if item.code not in visible and item.code not in conditional:
+            if item.code not in visible and item.code not in self.conditional:
                 continue
-            views.append(self._view(item, form, answers, item.code in visible, conditional))
+            views.append(
+                self._view(item, form, item.code in visible, item.code in required)
+            )
         return views
 
-    def _view(
-        self,
-        item: Item,
-        form: PageForm,
-        answers: dict[str, Any],
-        relevant: bool,
-        conditional: frozenset[str],
-    ) -> QuestionView:
+    def _view(self, item: Item, form: PageForm, relevant: bool, required: bool) -> QuestionView:
         """The view of one item."""
         handler = self.handlers[item.code]
         options = []
@@ -175,11 +174,9 @@ class PageFormBuilder:
             label=item.text.get(self.language),
             hint=item.help.get(self.language) if item.help else None,
             options=options,
-            required=self.questionnaire.is_required(item, answers)
-            if relevant
-            else item.required is not False,
+            required=required if relevant else item.required is not False,
             relevant=relevant,
-            conditional=item.code in conditional,
+            conditional=item.code in self.conditional,
             max_length=item.max_length,
             integer=item.integer,
             unit=item.unit.get(self.language) if item.unit else None,
@@ -196,3 +193,9 @@ class PageFormBuilder:
             question = item.text.get(self.language)
             errors.extend((anchor, f"{question} {message}") for message in field.errors)
         return errors
+
+
+@lru_cache(maxsize=1024)
+def page_form_builder(questionnaire: Questionnaire, page_id: str, language: str) -> PageFormBuilder:
+    """The builder of one page of ``questionnaire`` in ``language``, made once per process."""
+    return PageFormBuilder(questionnaire, questionnaire.page(page_id), language)

@@ -29,8 +29,6 @@ class Draft(Base):
     answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     page_seconds: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
     current_page: Mapped[str | None] = mapped_column(String(64))
-    shown_page: Mapped[str | None] = mapped_column(String(64))
-    shown_at: Mapped[datetime | None]
     submission_key: Mapped[str] = mapped_column(String(64), unique=True)
     invitation_id: Mapped[int | None] = mapped_column(ForeignKey("invitations.id"), index=True)
     resume_code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)

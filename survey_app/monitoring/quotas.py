@@ -42,10 +42,10 @@ from survey_app.models import (
     Invitation,
     Response,
     Round,
-    RoundQuestionnaire,
     Unit,
     db,
 )
+from survey_app.surveys import OfferFacts
 
 CellKey = tuple[int, str, str]
 """A cell: unit id, respondent group, stratum."""
@@ -70,7 +70,7 @@ def _answer(answers: Mapping[str, Any], code: str | None) -> str | None:
 
 
 def position(
-    offer: RoundQuestionnaire,
+    offer: OfferFacts,
     invitation: Invitation | None,
     questionnaire: Questionnaire,
     answers: Mapping[str, Any],
@@ -81,8 +81,8 @@ def position(
     unit: Unit | None = None
     if invitation is not None:
         unit = invitation.unit
-    elif offer.unit is not None:
-        unit = offer.unit
+    elif offer.unit_id is not None:
+        unit = db.session.get(Unit, offer.unit_id)
     elif rules.unit is None:
         return None
     else:
@@ -99,7 +99,7 @@ def position(
 
 
 def closed_for(
-    offer: RoundQuestionnaire,
+    offer: OfferFacts,
     invitation: Invitation | None,
     questionnaire: Questionnaire,
     answers: Mapping[str, Any],
@@ -121,7 +121,7 @@ def closed_for(
 
 
 def turns_away(
-    offer: RoundQuestionnaire,
+    offer: OfferFacts,
     questionnaire: Questionnaire,
     draft: Draft,
     page: Page,

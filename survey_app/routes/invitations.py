@@ -21,7 +21,7 @@ def _enter(code: str) -> ResponseReturnValue:
     invitation, offer = open_code(code, date.today())
     draft = drafts.of_invitation(invitation)
     if draft is None:
-        drafts.start(offer, invitation)
+        drafts.start(offer.id, invitation)
     else:
         drafts.remember(draft)
     return redirect(

@@ -39,7 +39,7 @@ from survey_app import drafts, navigation
 from survey_app.errors import DATABASE_UNAVAILABLE
 from survey_app.extensions import limiter, submission_limit
 from survey_app.forms.entry import StartForm, SubmitForm, csrf_message
-from survey_app.forms.pages import PageForm, PageFormBuilder, field_name
+from survey_app.forms.pages import PageForm, PageFormBuilder, field_name, page_form_builder
 from survey_app.i18n import current_language
 from survey_app.models import Draft
 from survey_app.monitoring.quotas import turns_away
@@ -116,11 +116,11 @@ def _page_url(page: Page | None) -> str:
 def start() -> ResponseReturnValue:
     """The survey's introduction; public surveys start a draft from here."""
     survey = current()
-    draft = drafts.current(survey.offer)
+    draft = drafts.current(survey.offer.id)
     form = StartForm()
     if request.method == "POST" and survey.is_public:
         if form.validate_on_submit():
-            draft = drafts.start(survey.offer)
+            draft = drafts.start(survey.offer.id)
             first = navigation.visible_pages(survey.questionnaire, {})[0]
             return redirect(_page_url(first))
         flash(csrf_message(), "error")
@@ -131,7 +131,7 @@ def start() -> ResponseReturnValue:
 def resume_point() -> ResponseReturnValue:
     """Go back to where the draft was left: its page, else the first problem, else the review."""
     survey = current()
-    draft = drafts.current(survey.offer)
+    draft = drafts.current(survey.offer.id)
     if draft is None:
         return _lost_draft()
     questionnaire = survey.questionnaire
@@ -192,9 +192,9 @@ def _draft_for_post() -> Draft | None:
     """The session's draft; a public survey whose session was lost gets a fresh one so the
     posted answers are not lost."""
     survey = current()
-    draft = drafts.current(survey.offer)
+    draft = drafts.current(survey.offer.id)
     if draft is None and survey.is_public:
-        draft = drafts.start(survey.offer)
+        draft = drafts.start(survey.offer.id)
     return draft
 
 
@@ -206,16 +206,16 @@ def page(page_id: str) -> ResponseReturnValue:
     shown = navigation.page_by_id(questionnaire, page_id)
     if shown is None:
         abort(404)
-    draft = drafts.current(survey.offer) if request.method == "GET" else _draft_for_post()
+    draft = drafts.current(survey.offer.id) if request.method == "GET" else _draft_for_post()
     if draft is None:
         return _lost_draft()
-    builder = PageFormBuilder(questionnaire, shown, current_language())
+    builder = page_form_builder(questionnaire, shown.id, current_language())
     if request.method == "GET":
         if shown.id not in {p.id for p in navigation.visible_pages(questionnaire, draft.answers)}:
             return redirect(url_for("survey.resume_point"))
         if turns_away(survey.offer, questionnaire, draft, shown, draft.answers):
             return _enough_answers(draft)
-        drafts.mark_shown(draft, shown.id)
+        drafts.mark_shown(shown.id)
         kept = drafts.unsaved(draft, shown.id)
         if kept is None:
             return _render_page(builder, builder.bind(None, draft.answers), draft.answers)
@@ -253,14 +253,14 @@ def visible(page_id: str) -> ResponseReturnValue:
     """JSON: which items of the page are visible for the answers being typed."""
     survey = current()
     shown = navigation.page_by_id(survey.questionnaire, page_id)
-    draft = drafts.current(survey.offer)
+    draft = drafts.current(survey.offer.id)
     if shown is None or draft is None:
         abort(404)
     try:
         validate_csrf(request.form.get("csrf_token"))
     except ValidationError as error:
         raise CSRFError(str(error)) from error
-    builder = PageFormBuilder(survey.questionnaire, shown, current_language())
+    builder = page_form_builder(survey.questionnaire, shown.id, current_language())
     form = builder.bind(request.form, draft.answers)
     form.validate()
     answers = builder.merged(draft.answers, builder.read(form))
@@ -292,7 +292,7 @@ def _render_review(draft: Draft, form: SubmitForm, notice: str | None = None) ->
 @bp.get("/review")
 def review() -> ResponseReturnValue:
     """Every visible answer with links to change it, and the Submit button."""
-    draft = drafts.current(current().offer)
+    draft = drafts.current(current().offer.id)
     if draft is None:
         return _lost_draft()
     form = SubmitForm(formdata=None, data={"submission_key": draft.submission_key})
@@ -306,7 +306,7 @@ def submit_answers() -> ResponseReturnValue:
     survey = current()
     form = SubmitForm()
     key = form.submission_key.data or ""
-    draft = drafts.current(survey.offer)
+    draft = drafts.current(survey.offer.id)
     if draft is None or draft.submission_key != key:
         if key and is_stored(key):
             drafts.forget()

@@ -24,7 +24,7 @@ from wtforms.validators import DataRequired, Length, Regexp
 from questionnaires.loader import Questionnaire
 from questionnaires.model import Page
 from survey_app.forms.handlers import AnswerValue
-from survey_app.forms.pages import PageForm, PageFormBuilder, QuestionView, field_name
+from survey_app.forms.pages import PageForm, PageFormBuilder, QuestionView
 from survey_app.models import Unit
 
 SERIAL_PATTERN = re.compile(r"[A-Z0-9][A-Z0-9._-]{0,63}")
@@ -71,6 +71,8 @@ class Section:
 class PaperFormBuilder(PageFormBuilder):
     """Builds, binds, reads and checks the keying form of one questionnaire."""
 
+    form_base = PaperFields
+
     def __init__(self, questionnaire: Questionnaire, language: str) -> None:
         """One page with every item of ``questionnaire``."""
         whole = Page(id=ALL_ITEMS_PAGE, title=questionnaire.title, items=list(questionnaire.items))
@@ -80,11 +82,6 @@ class PaperFormBuilder(PageFormBuilder):
             for item in questionnaire.items
             if item.relevant is not None or questionnaire.page_of(item).relevant is not None
         )
-
-    def form_class(self) -> type[PageForm]:
-        """The fixed fields and one field per item."""
-        fields = {field_name(code): handler.field() for code, handler in self.handlers.items()}
-        return type("PaperForm", (PaperFields,), fields)
 
     def bind_paper(
         self,
@@ -117,11 +114,12 @@ class PaperFormBuilder(PageFormBuilder):
     def sections(self, form: PageForm, answers: dict[str, Any]) -> list[Section]:
         """Every page of the questionnaire with all its questions, applicable or not."""
         visible = {item.code for item in self.questionnaire.visible_items(answers)}
+        required = self.questionnaire.required_codes(answers)
         return [
             Section(
                 page,
                 [
-                    self._view(item, form, answers, item.code in visible, self.conditional)
+                    self._view(item, form, item.code in visible, item.code in required)
                     for item in page.items
                 ],
             )
