@@ -1,12 +1,12 @@
-"""Fault benchmark: complete citizen submissions over HTTP while the collection app's processes
-and database are killed or restarted, then check that nothing acknowledged was lost.
+"""Fault benchmark: complete citizen submissions over HTTP while the collection app's processes and
+database are killed or restarted, then check that nothing acknowledged was lost.
 
 The set-up is ``load.py``'s (``live_survey``): a fresh database with the demo, ``gunicorn
-wsgi:app`` with 4 gthread workers × 8 threads on loopback, ``--concurrency`` clients walking
-the public citizens' survey page by page, one in 20 sending a post twice. Here a client that
-gets no answer, or a temporary error, waits (at most 0.2 s, less when ``Retry-After`` says so)
-and repeats the same request, as a respondent pressing the button again would; it records
-every submission acknowledged by the redirect to ``/done``.
+wsgi:app`` with 2 × cores + 1 single-thread gthread workers on loopback, ``--concurrency``
+clients walking the public citizens' survey page by page, one in 20 sending a post twice. Here a
+client that gets no answer, or a temporary error, waits (at most 0.2 s, less when ``Retry-
+After`` says so) and repeats the same request, as a respondent pressing the button again would;
+it records every submission acknowledged by the redirect to ``/done``.
 
 Faults, each when a share of the submissions has been acknowledged:
 

@@ -1,16 +1,16 @@
 """Load benchmark: complete citizen submissions over HTTP against the collection app under
 gunicorn, on SQLite and on PostgreSQL, compared with a bare Flask app.
 
-For each database: a fresh database (a SQLite file in WAL mode, or a PostgreSQL database
-created and dropped here) is migrated (``flask --app wsgi db upgrade``) and given the demo
-(``flask --app wsgi demo load``); ``gunicorn wsgi:app`` (4 gthread workers × 8 threads,
-configured only through the environment, rate limits raised and counted in Redis) serves it on
-loopback. ``--concurrency`` asyncio + httpx clients then complete ``--submissions`` surveys of
-the public citizens' survey at ``/r/demo/sipas_citizens``, walking every page as a browser
-does (``live_survey``); one respondent in 20 sends one of its posts twice at once, as a flaky
-phone would. Measured: requests per second, p50/p95/p99 latency, errors. Checked in the
-database: exactly ``--submissions`` new responses, no submission key twice, every
-acknowledged submission stored.
+For each database: a fresh database (a SQLite file in WAL mode, or a PostgreSQL database created
+and dropped here) is migrated (``flask --app wsgi db upgrade``) and given the demo (``flask
+--app wsgi demo load``); ``gunicorn wsgi:app`` (2 × cores + 1 gthread workers of one thread
+each, configured only through the environment, rate limits raised and counted in Redis) serves
+it on loopback. ``--concurrency`` asyncio + httpx clients then complete ``--submissions``
+surveys of the public citizens' survey at ``/r/demo/sipas_citizens``, walking every page as a
+browser does (``live_survey``); one respondent in 20 sends one of its posts twice at once, as a
+flaky phone would. Measured: requests per second, p50/p95/p99 latency, errors. Checked in the
+database: exactly ``--submissions`` new responses, no submission key twice, every acknowledged
+submission stored.
 
 Then the same number of requests at the same concurrency go to ``bench/bare_app.py`` (a fixed
 page, same gunicorn settings): our throughput is printed as a share of it (target ≥ 60%). A
