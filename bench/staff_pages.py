@@ -202,6 +202,7 @@ def build(url: str, folder: Path, count: int, schema: str | None) -> None:
         db,
     )
     from survey_app.monitoring.rules import longest_straight_line
+    from survey_app.monitoring.stored_facts import answers_digest, paradata_duration
 
     config: dict[str, Any] = {"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(folder)}
     if schema is not None:
@@ -295,6 +296,8 @@ def build(url: str, folder: Path, count: int, schema: str | None) -> None:
                     "form_serial": None,
                     "straight_line_items": longest_straight_line(questionnaire, answers),
                 }
+                row["duration_seconds"] = paradata_duration(row["paradata"])
+                row["answers_digest"] = answers_digest(answers)
                 if paper:
                     serial += 1
                     row["form_serial"] = f"P{serial:07d}"
@@ -472,10 +475,12 @@ def add_answer(url: str, schema: str | None) -> None:
     copy = (
         "INSERT INTO responses (id, round_id, unit_id, respondent_group, questionnaire_id, "
         "questionnaire_version, questionnaire_hash, mode, answers, paradata, stratum, cluster, "
-        "submitted_on, submission_key, form_serial, straight_line_items) "
+        "submitted_on, submission_key, form_serial, straight_line_items, duration_seconds, "
+        "answers_digest) "
         "SELECT {p}, round_id, unit_id, respondent_group, questionnaire_id, "
         "questionnaire_version, questionnaire_hash, mode, answers, paradata, stratum, cluster, "
-        "submitted_on, {p}, NULL, straight_line_items FROM responses WHERE mode = 'web' LIMIT 1"
+        "submitted_on, {p}, NULL, straight_line_items, duration_seconds, answers_digest "
+        "FROM responses WHERE mode = 'web' LIMIT 1"
     )
     if schema is None:
         import sqlite3

@@ -3,7 +3,10 @@
 The id is a random UUID (no order to match against invitation use), the date is a day only,
 and there is no column for a token, an IP address or a user agent. A paper questionnaire keyed
 by staff carries its printed form serial (unique in the round) and nothing about who keyed it.
-``straight_line_items`` is a quality fact derived from the answers at insert, for monitoring.
+``straight_line_items`` (derived from the answers), ``duration_seconds`` (copied from the
+paradata) and ``answers_digest`` (a hash of the answers) are set at insert for monitoring,
+which reads them, with the sampling fields, from covering indexes (``ix_responses_monitoring``,
+``ix_responses_copies``) instead of the rows.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from survey_app.models.base import Base, check_in
@@ -38,6 +41,25 @@ class Response(Base):
     __table_args__ = (
         CheckConstraint(check_in("mode", tuple(Mode)), name="mode"),
         UniqueConstraint("round_id", "form_serial"),
+        Index(
+            "ix_responses_monitoring",
+            "round_id",
+            "respondent_group",
+            "unit_id",
+            "stratum",
+            "mode",
+            "questionnaire_hash",
+            "duration_seconds",
+            "straight_line_items",
+        ),
+        Index(
+            "ix_responses_copies",
+            "round_id",
+            "mode",
+            "questionnaire_hash",
+            "answers_digest",
+            "form_serial",
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_response_id)
@@ -58,5 +80,7 @@ class Response(Base):
     submission_key: Mapped[str] = mapped_column(String(64), unique=True)
     form_serial: Mapped[str | None] = mapped_column(String(64))
     straight_line_items: Mapped[int] = mapped_column(server_default="0")
+    duration_seconds: Mapped[float | None] = mapped_column(Float)
+    answers_digest: Mapped[str | None] = mapped_column(String(64))
     """Rating items of the longest straight-lined page (set at insert, see
     ``survey_app.monitoring.stored_facts``)."""

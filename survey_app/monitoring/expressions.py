@@ -1,13 +1,11 @@
-"""SQL expressions for the monitoring figures over stored responses, portable to SQLite and
-PostgreSQL; the only JSON read is the small paradata document.
+"""SQL expressions for the list of flagged responses, portable to SQLite and PostgreSQL; no
+JSON is read.
 
-* Duration: ``paradata.duration_seconds`` as a number (``JSON_EXTRACT`` on SQLite, ``->>`` and a
-  cast on PostgreSQL): one small document per response.
+* Duration: the ``duration_seconds`` column, the paradata's total stored at insert.
 * Straight-liners (``survey_app.monitoring.rules``): a plain column, the rating items of each
   response's longest straight-lined page stored at insert (``stored_facts``), compared with the
   round's ``min_rating_items``: no answer is read. (Reading the answers' JSON for this was most
   of a first view's time: about 1 s for 100,000 responses.)
-* Duration bins: a ``CASE`` over the bin edges.
 
 Every expression takes the questionnaire versions of the round as :class:`VersionRules`
 (content hash, speeder threshold, rating pages, the settings' ``min_rating_items``) and
@@ -23,7 +21,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, literal
 
 from survey_app.models import Response
-from survey_app.monitoring.rules import DURATION_EDGES, RatingPage
+from survey_app.monitoring.rules import RatingPage
 
 
 @dataclass(frozen=True)
@@ -38,7 +36,7 @@ class VersionRules:
 
 def duration_seconds() -> ColumnElement[Any]:
     """A response's total seconds on its pages (NULL when the paradata has none, as on paper)."""
-    seconds: ColumnElement[Any] = Response.paradata["duration_seconds"].as_float()
+    seconds: ColumnElement[Any] = Response.duration_seconds.expression
     return seconds
 
 
@@ -49,15 +47,6 @@ def speeder_threshold(versions: Sequence[VersionRules]) -> ColumnElement[Any]:
     return case(
         *((Response.questionnaire_hash == v.content_hash, v.speeder_seconds) for v in versions),
         else_=None,
-    )
-
-
-def duration_bin(duration: ColumnElement[Any]) -> ColumnElement[Any]:
-    """The duration bin (0 … len(DURATION_EDGES)) of ``duration``; NULL without one."""
-    return case(
-        (duration.is_(None), None),
-        *((duration < edge, index) for index, edge in enumerate(DURATION_EDGES)),
-        else_=len(DURATION_EDGES),
     )
 
 

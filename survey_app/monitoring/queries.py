@@ -1,14 +1,17 @@
-"""The monitoring queries: every figure is aggregated in the database, grouped on indexed
-columns, and only the groups come back to Python.
+"""The monitoring queries over the covering index ``ix_responses_monitoring`` (round, group,
+unit, stratum, mode, questionnaire version, duration, straight-lined items): no query reads a
+response row, its answers or its paradata.
 
-* :func:`cell_counts`: responses per unit × group × stratum × mode × questionnaire version —
-  no JSON is read, so it runs on every refresh and tells which figures below are stale.
-* :func:`row_figures`: per unit × group, the speeders, straight-liners (a column stored at
-  insert: no answer is read), web durations in bins and the two middle durations (for the
-  exact median), in one statement: a window numbers the
-  durations within each unit × group (``row_number`` over the sorted durations, NULLs last),
-  and the middle one or two (``n ≤ 2·rank ≤ n + 2``) are summed with their count.
-* :func:`group_medians`: the same middle-durations rule per respondent group.
+* :func:`cell_counts`: responses per unit × group × stratum × mode × questionnaire version,
+  counted in the database in the index's order; it runs on every refresh and tells which
+  figures below are stale.
+* :func:`row_figures`: per unit × group, the speeders (duration under the version's
+  threshold), straight-liners (``straight_line_items`` at least the setting), web durations in
+  bins and the exact median duration (the middle one, or the mean of the middle two), from
+  one pass over the index's five columns in Python. (Exact medians in SQL need window
+  functions, which sort every duration twice: 1.0 s on SQLite for 100,000 responses, against
+  0.3 s for this pass.)
+* :func:`group_medians`: the same median per respondent group over its web responses.
 * :func:`invitation_counts`, :func:`unfinished_drafts`, :func:`frame_cells`: the denominators.
 * :func:`duplicate_forms`: paper forms with identical answers under different serials, from
   ``survey_app.staff.paper_duplicates.duplicate_paper_entries``, located by unit and group.
@@ -16,12 +19,13 @@ columns, and only the groups come back to Python.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from bisect import bisect_right
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, or_, select
+from sqlalchemy import ColumnElement, Executable, case, func, or_, select
 
 from survey_app.models import (
     Draft,
@@ -35,14 +39,11 @@ from survey_app.models import (
     Unit,
     db,
 )
-from survey_app.monitoring.expressions import (
-    VersionRules,
-    duration_bin,
-    duration_seconds,
-    speeder_threshold,
-    straightliner,
-)
+from survey_app.monitoring.expressions import VersionRules
 from survey_app.monitoring.rules import DURATION_EDGES
+
+YIELD_ROWS = 10_000
+"""Rows fetched at a time in a pass over a round's responses."""
 
 RowKey = tuple[int | None, str]
 """A unit (None: responses that name none) and a respondent group."""
@@ -79,11 +80,12 @@ class Denominators:
 
 
 def cell_counts(round_id: int) -> list[CellCount]:
-    """Responses of the round per unit × group × stratum × mode × questionnaire version."""
+    """Responses of the round per unit × group × stratum × mode × questionnaire version,
+    grouped in the monitoring index's order (an index-only scan, no sort)."""
     rows = db.session.execute(
         select(
-            Response.unit_id,
             Response.respondent_group,
+            Response.unit_id,
             Response.stratum,
             Response.mode,
             Response.questionnaire_hash,
@@ -91,38 +93,36 @@ def cell_counts(round_id: int) -> list[CellCount]:
         )
         .where(Response.round_id == round_id)
         .group_by(
-            Response.unit_id,
             Response.respondent_group,
+            Response.unit_id,
             Response.stratum,
             Response.mode,
             Response.questionnaire_hash,
         )
     ).all()
-    return [CellCount(*row) for row in rows]
+    return [
+        CellCount(unit_id, group, stratum, mode, content_hash, responses)
+        for group, unit_id, stratum, mode, content_hash, responses in rows
+    ]
 
 
-def _middle(rank: ColumnElement[Any], count: ColumnElement[Any]) -> ColumnElement[bool]:
-    """Whether the ``rank``-th of ``count`` sorted values is a middle one."""
-    return (rank * 2 >= count) & (rank * 2 <= count + 2)
-
-
-def _median(parts: Sequence[float]) -> float | None:
-    """The median from the sum of the middle values and their count."""
-    total, count = parts
-    return total / count if count else None
-
-
-def _ranks(
-    seconds: ColumnElement[Any], partition: tuple[ColumnElement[Any], ...], name: str
-) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
-    """The rank of each duration in its partition (NULLs last) and the partition's number of
-    durations, labelled ``<name>_rank`` and ``<name>_timed``."""
-    return (
-        func.row_number()
-        .over(partition_by=partition, order_by=seconds.asc().nulls_last())
-        .label(f"{name}_rank"),
-        func.count(seconds).over(partition_by=partition).label(f"{name}_timed"),
+def _stream(statement: Executable) -> Iterator[Any]:
+    """The rows of ``statement``, fetched ``YIELD_ROWS`` at a time as plain rows on the
+    session's connection (the ORM's result handling would double the time of a pass)."""
+    yield from db.session.connection().execute(
+        statement, execution_options={"yield_per": YIELD_ROWS}
     )
+
+
+def _median(values: list[float]) -> float | None:
+    """The median of ``values`` (sorted here): the middle one, or the mean of the middle two."""
+    if not values:
+        return None
+    values.sort()
+    middle = len(values) // 2
+    if len(values) % 2:
+        return values[middle]
+    return (values[middle - 1] + values[middle]) / 2
 
 
 def _in_units(unit_ids: Collection[int | None]) -> ColumnElement[bool]:
@@ -142,19 +142,19 @@ class RoundPass:
 
 
 class _Tally:
-    """Sums of one unit × group over the bins of a pass."""
+    """The counts and durations of one unit × group during a pass."""
 
-    def __init__(self, bins: int) -> None:
+    def __init__(self) -> None:
         """Nothing counted yet."""
         self.speeders = 0
         self.straightliners = 0
-        self.bins = [0] * bins
-        self.middle = [0.0, 0.0]
+        self.bins = [0] * (len(DURATION_EDGES) + 1)
+        self.durations: list[float] = []
 
     def figures(self) -> RowFigures:
         """The tally as figures."""
         return RowFigures(
-            self.speeders, self.straightliners, tuple(self.bins), _median(self.middle)
+            self.speeders, self.straightliners, tuple(self.bins), _median(self.durations)
         )
 
 
@@ -164,98 +164,61 @@ def row_figures(
     unit_ids: Collection[int | None] | None = None,
 ) -> RoundPass:
     """Speeders, straight-liners, duration bins and median per unit × group of the round
-    (only of ``unit_ids`` when given; else the groups' medians too), in one statement."""
-    base: Select[Any] = select(
-        Response.unit_id.label("unit_id"),
-        Response.respondent_group.label("group"),
-        duration_seconds().label("seconds"),
-        speeder_threshold(versions).label("threshold"),
-        straightliner(versions).label("straight"),
+    (only of ``unit_ids`` when given; else the groups' medians too), in one pass over the
+    monitoring index."""
+    thresholds = {version.content_hash: version.speeder_seconds for version in versions}
+    least = versions[0].min_rating_items if versions else None
+    statement = select(
+        Response.unit_id,
+        Response.respondent_group,
+        Response.questionnaire_hash,
+        Response.duration_seconds,
+        Response.straight_line_items,
     ).where(Response.round_id == round_id)
     if unit_ids is not None:
-        base = base.where(_in_units(unit_ids))
-    inner = base.offset(0).subquery()
-    seconds = inner.c.seconds
-    ranks = [_ranks(seconds, (inner.c.unit_id, inner.c.group), "row")]
-    if unit_ids is None:
-        ranks.append(_ranks(seconds, (inner.c.group,), "group"))
-    ranked = select(
-        inner.c.unit_id,
-        inner.c.group,
-        seconds,
-        inner.c.threshold,
-        inner.c.straight,
-        duration_bin(seconds).label("bin"),
-        *(column for pair in ranks for column in pair),
-    ).subquery()
-    middles = [
-        _middle(ranked.c[f"{name}_rank"], ranked.c[f"{name}_timed"]) & ranked.c.seconds.is_not(None)
-        for name in ("row", "group")[: len(ranks)]
-    ]
-    rows = db.session.execute(
-        select(
-            ranked.c.unit_id,
-            ranked.c.group,
-            ranked.c.bin,
-            func.sum(case((ranked.c.seconds < ranked.c.threshold, 1), else_=0)),
-            func.sum(case((ranked.c.straight > 0, 1), else_=0)),
-            func.count(ranked.c.seconds),
-            *(
-                part
-                for middle in middles
-                for part in (
-                    func.sum(case((middle, ranked.c.seconds), else_=0.0)),
-                    func.sum(case((middle, 1), else_=0)),
-                )
-            ),
-        ).group_by(ranked.c.unit_id, ranked.c.group, ranked.c.bin)
-    ).all()
+        statement = statement.where(_in_units(unit_ids))
     tallies: dict[RowKey, _Tally] = {}
-    groups: dict[str, list[float]] = {}
-    for unit_id, group, bin_, speedy, straight_count, timed, *middle in rows:
-        tally = tallies.setdefault((unit_id, group), _Tally(len(DURATION_EDGES) + 1))
-        tally.speeders += int(speedy or 0)
-        tally.straightliners += int(straight_count or 0)
-        if bin_ is not None:
-            tally.bins[int(bin_)] += int(timed)
-        tally.middle[0] += float(middle[0] or 0)
-        tally.middle[1] += float(middle[1] or 0)
-        if len(middle) == 4:
-            parts = groups.setdefault(group, [0.0, 0.0])
-            parts[0] += float(middle[2] or 0)
-            parts[1] += float(middle[3] or 0)
+    group_durations: dict[str, list[float]] = {}
+    rows = _stream(statement)
+    for unit_id, group, content_hash, seconds, straight in rows:
+        tally = tallies.get((unit_id, group))
+        if tally is None:
+            tally = tallies[unit_id, group] = _Tally()
+        if least is not None and straight >= least:
+            tally.straightliners += 1
+        if seconds is None:
+            continue
+        threshold = thresholds.get(content_hash)
+        if threshold is not None and seconds < threshold:
+            tally.speeders += 1
+        tally.bins[bisect_right(DURATION_EDGES, seconds)] += 1
+        tally.durations.append(seconds)
+        if unit_ids is None:
+            group_durations.setdefault(group, []).append(seconds)
+    medians = {group: _median(durations) for group, durations in group_durations.items()}
     return RoundPass(
         rows={key: tally.figures() for key, tally in tallies.items()},
-        group_medians={group: _median(parts) for group, parts in groups.items()}
-        if unit_ids is None
-        else None,
+        group_medians=None
+        if unit_ids is not None
+        else {group: medians.get(group) for _unit, group in tallies},
     )
 
 
 def group_medians(round_id: int, groups: Collection[str]) -> dict[str, float | None]:
     """The median web duration of each of ``groups`` over every unit of the round."""
-    inner = (
-        select(Response.respondent_group.label("group"), duration_seconds().label("seconds"))
-        .where(
+    durations: dict[str, list[float]] = {group: [] for group in groups}
+    rows = _stream(
+        select(Response.respondent_group, Response.duration_seconds).where(
             Response.round_id == round_id,
             Response.respondent_group.in_(list(groups)),
             Response.mode == Mode.WEB,
+            Response.duration_seconds.is_not(None),
         )
-        .subquery()
     )
-    ranked = select(
-        inner.c.group, inner.c.seconds, *_ranks(inner.c.seconds, (inner.c.group,), "group")
-    ).subquery()
-    middle = _middle(ranked.c.group_rank, ranked.c.group_timed) & ranked.c.seconds.is_not(None)
-    rows = db.session.execute(
-        select(
-            ranked.c.group,
-            func.sum(case((middle, ranked.c.seconds), else_=0.0)),
-            func.sum(case((middle, 1), else_=0)),
-        ).group_by(ranked.c.group)
-    ).all()
-    parts = {group: (float(total or 0), float(count or 0)) for group, total, count in rows}
-    return {group: _median(parts.get(group, (0.0, 0.0))) for group in groups}
+    for group, seconds in rows:
+        if seconds is not None:
+            durations[group].append(seconds)
+    return {group: _median(values) for group, values in durations.items()}
 
 
 def invitation_counts(round_id: int) -> dict[RowKey, int]:

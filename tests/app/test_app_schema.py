@@ -44,6 +44,8 @@ def test_responses_hold_no_identifier(app: Flask) -> None:
         "submission_key",
         "form_serial",
         "straight_line_items",
+        "duration_seconds",
+        "answers_digest",
     }
     assert isinstance(columns["submitted_on"], sa.Date)
     assert not isinstance(columns["submitted_on"], sa.DateTime)
