@@ -210,6 +210,8 @@ class Server:
         """Start the master and wait until the app answers."""
         command = [
             str(BIN / "gunicorn"),
+            "--config",
+            str(ROOT / "gunicorn.conf.py"),
             "--preload",
             "--no-control-socket",
             "--worker-class",

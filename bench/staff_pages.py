@@ -401,6 +401,8 @@ class Server:
         self.process = subprocess.Popen(
             [
                 gunicorn,
+                "--config",
+                str(ROOT / "gunicorn.conf.py"),
                 "--workers",
                 str(workers),
                 "--bind",

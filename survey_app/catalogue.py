@@ -44,7 +44,7 @@ def store_version(questionnaire: Questionnaire) -> tuple[QuestionnaireVersion, b
 
 
 @lru_cache(maxsize=1)
-def _bundled_by_hash() -> dict[str, Questionnaire]:
+def bundled_by_hash() -> dict[str, Questionnaire]:
     """The bundled questionnaires, by content hash."""
     return {q.content_hash: q for q in bundled_questionnaires().values()}
 
@@ -58,7 +58,7 @@ def _stored(content_hash: str, source: str) -> Questionnaire:
 def questionnaire_with_hash(content_hash: str, source: Callable[[], str]) -> Questionnaire:
     """The loaded questionnaire with ``content_hash``: a bundled one when it has that hash,
     else read back from its stored text, which ``source`` is called for only then."""
-    bundled = _bundled_by_hash().get(content_hash)
+    bundled = bundled_by_hash().get(content_hash)
     if bundled is not None:
         return bundled
     return _stored(content_hash, source())
