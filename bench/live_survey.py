@@ -249,6 +249,20 @@ class Server:
         self.stop()
         raise RuntimeError(f"gunicorn did not answer within {STARTUP_SECONDS} s: {self.log}")
 
+    def cpu_seconds(self) -> float:
+        """Processor time (user + system) the master and its current workers have used."""
+        if self.process is None:
+            return 0.0
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0.0
+        for pid in [self.process.pid, *self.worker_pids()]:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / ticks
+        return total
+
     def worker_pids(self) -> list[int]:
         """The process ids of the master's current workers."""
         if self.process is None:

@@ -24,11 +24,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import resource
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from live_survey import (
     Server,
@@ -67,10 +69,19 @@ DATABASES: dict[str, Callable[[], AbstractContextManager[tuple[str, Path]]]] = {
 
 @dataclass
 class Run:
-    """One timed run of respondents or of the fixed page."""
+    """One timed run of respondents or of the fixed page, with the processor time the server
+    (master and workers) and this load client used during it."""
 
     tally: Tally
     seconds: float
+    server_cpu: float = 0.0
+    client_cpu: float = 0.0
+
+    def cpu_per_request(self) -> str:
+        """Server and client processor milliseconds per answered request."""
+        count = max(self.tally.requests, 1)
+        return (f"processor time per request: server {1000 * self.server_cpu / count:.2f} ms, "
+                f"load client {1000 * self.client_cpu / count:.2f} ms")
 
     @property
     def rate(self) -> float:
@@ -83,24 +94,39 @@ class Run:
         return 1000 * percentile(self.tally.latencies, 0.99)
 
 
-def respondents(base_url: str, submissions: int, concurrency: int, timeout: float) -> Run:
+def _client_cpu() -> float:
+    """Processor time (user + system) this process has used."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _measured(server: Server, work: Callable[[Tally], Coroutine[Any, Any, float]],
+              timeout: float) -> Run:
+    """Run ``work`` against ``server`` and measure the processor time of both sides."""
+    tally = Tally()
+    server_before, client_before = server.cpu_seconds(), _client_cpu()
+    seconds = asyncio.run(asyncio.wait_for(work(tally), timeout))
+    return Run(tally, seconds, server.cpu_seconds() - server_before,
+               _client_cpu() - client_before)
+
+
+def respondents(server: Server, submissions: int, concurrency: int, timeout: float) -> Run:
     """Complete ``submissions`` surveys; stops with ``TimeoutError`` after ``timeout`` s."""
-    tally = Tally()
-    seconds = asyncio.run(
-        asyncio.wait_for(
-            run_respondents(base_url, submissions, concurrency, RESEND_SHARE, tally), timeout
-        )
+    return _measured(
+        server,
+        lambda tally: run_respondents(
+            server.base_url, submissions, concurrency, RESEND_SHARE, tally
+        ),
+        timeout,
     )
-    return Run(tally, seconds)
 
 
-def fixed_page(base_url: str, requests: int, concurrency: int, timeout: float) -> Run:
+def fixed_page(server: Server, requests: int, concurrency: int, timeout: float) -> Run:
     """GET the bare app's page ``requests`` times; stops after ``timeout`` s."""
-    tally = Tally()
-    seconds = asyncio.run(
-        asyncio.wait_for(run_fixed_page(base_url, requests, concurrency, tally), timeout)
+    return _measured(
+        server, lambda tally: run_fixed_page(server.base_url, requests, concurrency, tally),
+        timeout,
     )
-    return Run(tally, seconds)
 
 
 def check_database(
@@ -142,9 +168,10 @@ def bench_database(name: str, arguments: argparse.Namespace, logs: Path) -> bool
         try:
             before = stored(database_url).responses
             main = respondents(
-                server.base_url, arguments.submissions, arguments.concurrency, arguments.timeout
+                server, arguments.submissions, arguments.concurrency, arguments.timeout
             )
             print(f"survey app: {describe(main.tally, main.seconds)}")
+            print(f"survey app: {main.cpu_per_request()}")
             problems = check_database(
                 database_url, before, arguments.submissions - main.tally.failed_respondents,
                 main.tally.acknowledged,
@@ -155,11 +182,11 @@ def bench_database(name: str, arguments: argparse.Namespace, logs: Path) -> bool
             if arguments.concurrency != P99_CONCURRENCY:
                 before = stored(database_url).responses
                 low = respondents(
-                    server.base_url, arguments.p99_submissions, P99_CONCURRENCY, arguments.timeout
+                    server, arguments.p99_submissions, P99_CONCURRENCY, arguments.timeout
                 )
                 print(f"survey app at {P99_CONCURRENCY} concurrent "
                       f"({arguments.p99_submissions:,} submissions): "
-                      f"{describe(low.tally, low.seconds)}")
+                      f"{describe(low.tally, low.seconds)}; {low.cpu_per_request()}")
                 problems += check_database(
                     database_url, before,
                     arguments.p99_submissions - low.tally.failed_respondents,
@@ -181,11 +208,12 @@ def bench_database(name: str, arguments: argparse.Namespace, logs: Path) -> bool
     bare.log.unlink(missing_ok=True)
     bare.start()
     try:
-        floor = fixed_page(bare.base_url, min(main.tally.requests, arguments.bare_requests),
+        floor = fixed_page(bare, min(main.tally.requests, arguments.bare_requests),
                            arguments.concurrency, arguments.timeout)
     finally:
         bare.stop()
     print(f"bare Flask app: {describe(floor.tally, floor.seconds)}")
+    print(f"bare Flask app: {floor.cpu_per_request()}")
     share = main.rate / floor.rate if floor.rate else 0.0
     print(f"TARGET throughput ≥ {THROUGHPUT_TARGET:.0%} of the bare app: {share:.0%} "
           f"({main.rate:,.0f} / {floor.rate:,.0f} req/s): {verdict(share >= THROUGHPUT_TARGET)}")

@@ -239,5 +239,4 @@ def downgrade() -> None:
     bind.execute(
         sa.update(invitations).where(invitations.c.opened.is_(True)).values(opened_on=today)
     )
-    with op.batch_alter_table("invitations") as batch:
-        batch.drop_column("opened")
+    _alter_invitations(lambda batch: batch.drop_column("opened"))
