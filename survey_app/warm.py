@@ -3,8 +3,10 @@ not wait for it: reading and checking the bundled questionnaires (their YAML, ab
 and compiling every page template (about 1.3 s for the 75 templates on the 2-core bench
 machine: a first staff dashboard request spent a quarter of its time compiling its own).
 
-gunicorn runs :func:`warm_up` in each worker through ``gunicorn.conf.py``'s
-``post_worker_init``; the development server and the command line do not.
+gunicorn runs :func:`warm_up` through ``gunicorn.conf.py``: in the master before it forks the
+workers when the app is preloaded (``--preload``: the workers inherit the compiled templates),
+else in each worker before it takes requests. The development server and the command line do
+not. Warming twice costs next to nothing: both caches are kept.
 """
 
 from __future__ import annotations

@@ -49,15 +49,26 @@ def test_after_warming_no_page_compiles_a_template(
     assert warm == []
 
 
-def test_the_gunicorn_hook_warms_the_app_and_skips_a_failed_one(
+def test_the_gunicorn_hooks_warm_the_app_and_skip_a_failed_one(
     app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``post_worker_init`` warms the collection app; another Flask app and gunicorn's
-    stand-in for an app that failed to load are not touched."""
-    hook = runpy.run_path(str(ROOT / "gunicorn.conf.py"))["post_worker_init"]
+    stand-in for an app that failed to load are not touched. ``when_ready`` warms the app in
+    the master only when it is preloaded."""
+    hooks = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     warmed: list[object] = []
     monkeypatch.setattr("survey_app.warm.warm_up", warmed.append)
-    hook(SimpleNamespace(wsgi=app))
-    hook(SimpleNamespace(wsgi=lambda environ, start_response: []))
-    hook(SimpleNamespace(wsgi=Flask("bare_app")))
+    hooks["post_worker_init"](SimpleNamespace(wsgi=app))
+    hooks["post_worker_init"](SimpleNamespace(wsgi=lambda environ, start_response: []))
+    hooks["post_worker_init"](SimpleNamespace(wsgi=Flask("bare_app")))
     assert warmed == [app]
+
+    def master(preload: bool) -> SimpleNamespace:
+        return SimpleNamespace(
+            cfg=SimpleNamespace(preload_app=preload), app=SimpleNamespace(wsgi=lambda: app)
+        )
+
+    hooks["when_ready"](master(preload=False))
+    assert warmed == [app]
+    hooks["when_ready"](master(preload=True))
+    assert warmed == [app, app]

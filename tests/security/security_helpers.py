@@ -39,7 +39,7 @@ from tests.app.staff.test_staff_access import workspace_rules
 REPOSITORY = Path(__file__).resolve().parents[2]
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 REDIS_URL = "redis://127.0.0.1:6379"
-STARTUP_SECONDS = 30.0
+STARTUP_SECONDS = 120.0
 
 Result = TypeVar("Result")
 
