@@ -1,0 +1,115 @@
+"""Speed benchmark: what each respondent request costs the app itself, without HTTP.
+
+    .venv/bin/python bench/respondent_pages.py [--walks 60] [--warm 5]
+
+A fresh SQLite database in a temporary folder is migrated (``flask_migrate.upgrade``) and given
+the demo; Flask's test client then completes ``--walks`` citizens' surveys
+(``/r/demo/sipas_citizens``) the way ``load.py``'s clients do (``live_survey``: the start page,
+Start, every page shown and posted with its example answers, the review, the submission, the
+thank-you page), after ``--warm`` walks that are not timed. Printed: the mean wall time of each
+kind of request and of all of them, in milliseconds. The load benchmark (``load.py``) measures
+the same requests through gunicorn, with HTTP, processes and the load client around them.
+Not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from live_survey import CSRF, SUBMISSION_KEY, SURVEY, Answers
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def walk(client: Any, answers: Answers, timings: dict[str, list[float]] | None) -> None:
+    """Complete the citizens' survey once; the wall time of each request goes to ``timings``
+    under its kind (when given)."""
+
+    def send(method: str, path: str, expect: int, data: dict[str, Any] | None = None) -> Any:
+        began = time.perf_counter()
+        response = client.open(path, method=method, data=data)
+        if timings is not None:
+            timings[kind(method, path)].append(time.perf_counter() - began)
+        assert response.status_code == expect, (method, path, response.status_code)
+        return response
+
+    def token(html: str, pattern: Any = CSRF) -> str:
+        found = pattern.search(html)
+        assert found, "no token on the page"
+        return str(found.group(1))
+
+    shown = send("GET", f"{SURVEY}/", 200)
+    at = send("POST", f"{SURVEY}/", 302, {"csrf_token": token(shown.text)}).headers["Location"]
+    while not at.endswith("/review"):
+        shown = send("GET", at, 200)
+        data = dict(answers.page(at.rsplit("/p/", 1)[1]))
+        data.update(csrf_token=token(shown.text), action="next")
+        at = send("POST", at, 302, data).headers["Location"]
+    review = send("GET", at, 200).text
+    form = {"csrf_token": token(review), "submission_key": token(review, SUBMISSION_KEY)}
+    done = send("POST", f"{SURVEY}/submit", 302, form).headers["Location"]
+    send("GET", done, 200)
+
+
+def kind(method: str, path: str) -> str:
+    """The kind of request: its method and the step of the survey it is."""
+    if "/p/" in path:
+        return f"{method} page"
+    step = path.rstrip("/").rsplit("/", 1)[-1]
+    return f"{method} {'start' if step == 'sipas_citizens' else step}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the walks and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--walks", type=int, default=60)
+    parser.add_argument("--warm", type=int, default=5)
+    arguments = parser.parse_args(argv)
+
+    from flask_migrate import upgrade
+
+    from survey_app import create_app
+    from survey_app.demo import load_demo
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-respondent-"))
+    try:
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'survey.sqlite3'}",
+                "SECRET_KEY": "bench" * 8,
+                "INSTANCE_PATH": str(folder),
+                "RATELIMIT_ENABLED": False,
+            }
+        )
+        with app.app_context():
+            upgrade()
+            load_demo(date.today())
+        answers = Answers()
+        for _ in range(arguments.warm):
+            walk(app.test_client(), answers, None)
+        timings: dict[str, list[float]] = defaultdict(list)
+        began = time.perf_counter()
+        for _ in range(arguments.walks):
+            walk(app.test_client(), answers, timings)
+        seconds = time.perf_counter() - began
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    count = sum(len(values) for values in timings.values())
+    print(f"{arguments.walks} walks, {count} requests in {seconds:.2f} s: "
+          f"{1000 * sum(map(sum, timings.values())) / count:.2f} ms a request")
+    for name, values in sorted(timings.items()):
+        print(f"  {name:14s} {len(values):5d} × {1000 * sum(values) / len(values):6.2f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
