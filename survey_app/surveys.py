@@ -29,9 +29,9 @@ from survey_app.models import (
     QuestionnaireVersion,
     Round,
     RoundQuestionnaire,
-    RoundStatus,
     Unit,
     db,
+    takes_answers,
 )
 
 SURVEY_CACHE_SECONDS = 5.0
@@ -61,12 +61,8 @@ class RoundFacts:
         return self.title_en if language == "en" else self.title_vi
 
     def is_open(self, today: date) -> bool:
-        """Whether the round takes answers on ``today``: open status and within its dates."""
-        return (
-            self.status == RoundStatus.OPEN
-            and (self.opens_on is None or self.opens_on <= today)
-            and (self.closes_on is None or today <= self.closes_on)
-        )
+        """Whether the round takes answers on ``today`` (``models.rounds.takes_answers``)."""
+        return takes_answers(self.status, self.opens_on, self.closes_on, today)
 
 
 @dataclass(frozen=True)

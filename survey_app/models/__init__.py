@@ -34,6 +34,7 @@ from survey_app.models.rounds import Round as Round
 from survey_app.models.rounds import RoundQuestionnaire as RoundQuestionnaire
 from survey_app.models.rounds import RoundStatus as RoundStatus
 from survey_app.models.rounds import RoundUnit as RoundUnit
+from survey_app.models.rounds import takes_answers as takes_answers
 from survey_app.models.units import Unit as Unit
 from survey_app.models.units import UnitKind as UnitKind
 from survey_app.models.users import Role as Role

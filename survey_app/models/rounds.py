@@ -34,6 +34,16 @@ class Access(StrEnum):
     INVITATION = "invitation"
 
 
+def takes_answers(status: str, opens_on: date | None, closes_on: date | None, today: date) -> bool:
+    """Whether a round with this status and these dates takes answers on ``today``: open
+    status and within its dates (a missing date does not limit)."""
+    return (
+        status == RoundStatus.OPEN
+        and (opens_on is None or opens_on <= today)
+        and (closes_on is None or today <= closes_on)
+    )
+
+
 class Round(Base):
     """One survey round (đợt khảo sát), e.g. a province's internal survey of one year."""
 
@@ -60,12 +70,8 @@ class Round(Base):
         return self.title_en if language == "en" else self.title_vi
 
     def is_open(self, today: date) -> bool:
-        """Whether the round takes answers on ``today``: open status and within its dates."""
-        return (
-            self.status == RoundStatus.OPEN
-            and (self.opens_on is None or self.opens_on <= today)
-            and (self.closes_on is None or today <= self.closes_on)
-        )
+        """Whether the round takes answers on ``today`` (:func:`takes_answers`)."""
+        return takes_answers(self.status, self.opens_on, self.closes_on, today)
 
 
 class RoundQuestionnaire(Base):

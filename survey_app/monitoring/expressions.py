@@ -1,7 +1,7 @@
 """SQL expressions for the list of flagged responses, portable to SQLite and PostgreSQL; no
 JSON is read.
 
-* Duration: the ``duration_seconds`` column, the paradata's total stored at insert.
+* Duration: the ``duration_seconds`` column itself, the paradata's total stored at insert.
 * Straight-liners (``survey_app.monitoring.rules``): a plain column, the rating items of each
   response's longest straight-lined page stored at insert (``stored_facts``), compared with the
   round's ``min_rating_items``: no answer is read. (Reading the answers' JSON for this was most
@@ -32,12 +32,6 @@ class VersionRules:
     speeder_seconds: float
     pages: tuple[RatingPage, ...]
     min_rating_items: int
-
-
-def duration_seconds() -> ColumnElement[Any]:
-    """A response's total seconds on its pages (NULL when the paradata has none, as on paper)."""
-    seconds: ColumnElement[Any] = Response.duration_seconds.expression
-    return seconds
 
 
 def speeder_threshold(versions: Sequence[VersionRules]) -> ColumnElement[Any]:

@@ -19,7 +19,6 @@ from sqlalchemy import Select, func, select
 from survey_app.models import Response, Unit, db
 from survey_app.monitoring.expressions import (
     VersionRules,
-    duration_seconds,
     speeder_threshold,
     straightliner,
 )
@@ -72,7 +71,7 @@ def _flagged(round_id: int, versions: Sequence[VersionRules], kind: FlagKind) ->
         Response.unit_id.label("unit_id"),
         Response.respondent_group.label("group"),
         Response.mode.label("mode"),
-        duration_seconds().label("seconds"),
+        Response.duration_seconds.label("seconds"),
         speeder_threshold(versions).label("threshold"),
         straightliner(versions).label("straight"),
     )
