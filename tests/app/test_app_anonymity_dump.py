@@ -23,13 +23,14 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import inspect, select
 
 from survey_app.invitations import code_hash
 from survey_app.models import AuditEvent, Draft, Invitation, InvitationBatch, Response, db
 from tests.app.app_helpers import fill_pages, questionnaire, review_form
 from tests.app.staff.invitations.invitation_helpers import (
+    LEADERS,
+    answer_with_code,
     issue,
     make_round,
     respondent,
@@ -37,18 +38,8 @@ from tests.app.staff.invitations.invitation_helpers import (
     signed_in,
 )
 
-LEADERS = "/r/hue-2025/par_leaders"
 ANSWERED = 4
 OPENED_ONLY = 1
-
-
-def _answer(browser: FlaskClient, code: str) -> None:
-    """Follow the letter's link for ``code``, answer every page and send the questionnaire."""
-    entered = browser.get(f"/i/{code}")
-    assert entered.headers["Location"] == f"{LEADERS}/continue"
-    fill_pages(browser, browser.get(entered.headers["Location"]), questionnaire("par_leaders"))
-    sent = browser.post(f"{LEADERS}/submit", data=review_form(browser, LEADERS))
-    assert sent.headers["Location"].endswith("/done")
 
 
 def _table_rows(app: Flask, model: type[Any]) -> list[tuple[object, ...]]:
@@ -117,7 +108,7 @@ def test_a_database_dump_cannot_join_a_code_to_a_response(app: Flask) -> None:
     audit_before = _audit_count(app)
 
     for code in used:
-        _answer(respondent(app), code)
+        answer_with_code(respondent(app), code)
     for code in opened:
         assert respondent(app).get(f"/i/{code}").status_code == 302
 
@@ -190,6 +181,6 @@ def test_counts_survive_the_deletion_of_used_codes(app: Flask) -> None:
     test_round = make_round(app)
     staff = signed_in(app, "lan")
     codes = shown_codes(issue(staff, test_round, units=("finance",), size=size))
-    _answer(respondent(app), codes[0])
+    answer_with_code(respondent(app), codes[0])
     panel = staff.get(f"/staff/rounds/{test_round.round_id}").text
     assert f"Codes issued: {size}. Opened: 1; used: 1; expired: 0; revoked: 0." in panel

@@ -15,10 +15,14 @@ from werkzeug.test import TestResponse
 
 from survey_app.models import Access, Role, Round, RoundStatus, Unit, db
 from survey_app.staff.round_setup import Offer, RoundSettings, change_status, create_round
+from tests.app.app_helpers import fill_pages, questionnaire, review_form
 from tests.app.staff.staff_helpers import add_unit, add_user, csrf_token, login
 
 UNITS = ("finance", "justice")
 """The departments the test round evaluates."""
+
+LEADERS = "/r/hue-2025/par_leaders"
+"""The leaders' survey of the test round (:func:`make_round`'s default code)."""
 
 CODE_INPUT = re.compile(r'name="code" value="([0-9A-Z-]+)"')
 """A code as the issuing page posts it back for the CSV download."""
@@ -137,3 +141,13 @@ def respondent(app: Flask) -> FlaskClient:
     client = app.test_client()
     client.get("/lang/en")
     return client
+
+
+def answer_with_code(browser: FlaskClient, code: str) -> None:
+    """Follow the letter's link for ``code`` to the leaders' survey, answer every page and
+    send the questionnaire."""
+    entered = browser.get(f"/i/{code}")
+    assert entered.headers["Location"] == f"{LEADERS}/continue"
+    fill_pages(browser, browser.get(entered.headers["Location"]), questionnaire("par_leaders"))
+    sent = browser.post(f"{LEADERS}/submit", data=review_form(browser, LEADERS))
+    assert sent.headers["Location"].endswith("/done")

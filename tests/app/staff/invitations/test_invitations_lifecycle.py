@@ -11,9 +11,10 @@ from sqlalchemy import select
 from survey_app.invitations import code_hash
 from survey_app.models import AuditEvent, Invitation, InvitationBatch, RoundStatus, db
 from survey_app.staff.invitations_batches import BatchCounts, batch_counts
-from tests.app.app_helpers import fill_pages, questionnaire, review_form
 from tests.app.staff.invitations.invitation_helpers import (
+    LEADERS,
     SetUpRound,
+    answer_with_code,
     issue,
     make_round,
     respondent,
@@ -21,8 +22,6 @@ from tests.app.staff.invitations.invitation_helpers import (
     signed_in,
 )
 from tests.app.staff.staff_helpers import csrf_token, post_form
-
-LEADERS = "/r/hue-2025/par_leaders"
 
 
 def _batch_ids(app: Flask) -> list[int]:
@@ -74,15 +73,6 @@ def _act(client: FlaskClient, test_round: SetUpRound, batch_id: int, action: str
     return done.text
 
 
-def _respond(browser: FlaskClient, code: str) -> None:
-    """Open the leaders' survey with ``code``, answer every page and send it."""
-    entered = browser.get(f"/i/{code}")
-    assert entered.headers["Location"] == f"{LEADERS}/continue"
-    fill_pages(browser, browser.get(entered.headers["Location"]), questionnaire("par_leaders"))
-    sent = browser.post(f"{LEADERS}/submit", data=review_form(browser, LEADERS))
-    assert sent.headers["Location"].endswith("/done")
-
-
 def test_counts_follow_opening_and_use(app: Flask) -> None:
     """A code typed on the entry form counts as opened (once, a flag without a day); a code
     used to send the questionnaire counts as used, its row gone; the round page's panel sums
@@ -103,7 +93,7 @@ def test_counts_follow_opening_and_use(app: Flask) -> None:
             select(Invitation.opened).where(Invitation.code_hash == code_hash(codes[0]))
         ).one()
         assert opened is True
-    _respond(respondent(app), codes[1])
+    answer_with_code(respondent(app), codes[1])
     assert _status(app, codes[1]) == "gone"
     counts = _counts(app, batch_id)
     assert (counts.issued, counts.opened, counts.used, counts.unused) == (3, 2, 1, 2)
@@ -118,7 +108,7 @@ def test_revoking_a_batch_withdraws_its_unused_codes(app: Flask) -> None:
     staff = signed_in(app, "lan")
     codes = shown_codes(issue(staff, test_round, units=("finance",), size=3))
     [batch_id] = _batch_ids(app)
-    _respond(respondent(app), codes[0])
+    answer_with_code(respondent(app), codes[0])
     unconfirmed = post_form(
         staff, _batch_url(test_round, batch_id), {}, _batch_url(test_round, batch_id, "revoke")
     )
@@ -187,7 +177,7 @@ def test_a_code_read_from_its_paper_is_revoked_and_replaced(app: Flask) -> None:
     )
     refusal = "No unused code of this round matches: check the code against the paper."
     assert refusal in unknown.text
-    _respond(respondent(app), new)
+    answer_with_code(respondent(app), new)
     used = post_form(
         staff,
         f"/staff/rounds/{test_round.round_id}/invitations",
@@ -219,7 +209,7 @@ def test_closing_the_round_expires_unused_codes(app: Flask) -> None:
     staff = signed_in(app, "lan")
     codes = shown_codes(issue(staff, test_round, units=("finance",), size=2))
     [batch_id] = _batch_ids(app)
-    _respond(respondent(app), codes[0])
+    answer_with_code(respondent(app), codes[0])
     round_page = f"/staff/rounds/{test_round.round_id}"
     closed = post_form(staff, round_page, {}, f"{round_page}/status/close")
     assert closed.status_code == 302
