@@ -69,14 +69,32 @@ def test_showing_a_page_writes_nothing_and_its_time_is_still_kept(
     assert 0.2 <= seconds[page_id] < 30
 
 
-def test_a_page_posted_without_being_shown_adds_no_time(app: Flask, client: FlaskClient) -> None:
+PAGE = "<the page posted>"
+"""Stands for the posted page's id in a timing mark."""
+
+
+@pytest.mark.parametrize(
+    "mark",
+    [None, ["another_page", 1.0], "garbage", ["only one"], [PAGE, "not a time"], [1, 2, 3]],
+    ids=["none", "another-page", "text", "short", "bad-time", "long"],
+)
+def test_a_page_posted_without_its_mark_adds_no_time(
+    app: Flask, client: FlaskClient, mark: object
+) -> None:
     """The timing mark belongs to the page last shown: a post of a page the session did not
-    show (an old copy, another device) saves the answers and adds no time."""
+    show (an old copy, another device), or with a mark that is not a page and a time, saves
+    the answers and adds no time."""
     demo(app)
     first = start(client).headers["Location"]
     shown = client.get(first)
     with client.session_transaction() as session:
-        session.pop("shown")
+        if mark is None:
+            session.pop("shown")
+        elif isinstance(mark, list):
+            page_id = first.rsplit("/p/", 1)[1]
+            session["shown"] = [page_id if part == PAGE else part for part in mark]
+        else:
+            session["shown"] = mark
     page_id = first.rsplit("/p/", 1)[1]
     data = page_data(questionnaire(), questionnaire().page(page_id), {}, {})
     data.update(csrf_token=csrf_token(shown.text), action="next")
