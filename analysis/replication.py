@@ -177,6 +177,7 @@ class ReplicateDesign:
         weighting: Callable[[pd.DataFrame, FloatArray], FloatArray],
         *,
         columns: Sequence[str] | None = None,
+        progress: Callable[[int, int], object] | None = None,
     ) -> ReplicateDesign:
         """Re-run a weighting step on the full-sample weights and on every replicate.
 
@@ -190,6 +191,8 @@ class ReplicateDesign:
         columns
             The columns ``weighting`` reads; the frames it is given hold only these (each
             replicate then copies a few columns, not the whole frame). All columns by default.
+        progress
+            Called as ``progress(done, total)`` after each replicate is re-weighted.
 
         Returns
         -------
@@ -217,6 +220,8 @@ class ReplicateDesign:
                     got=error.got,
                     hint=error.hint,
                 ) from error
+            if progress is not None:
+                progress(r + 1, self.n_replicates)
         return replace(self, weights=full, replicate_weights=calibrated)
 
 

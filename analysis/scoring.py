@@ -457,6 +457,7 @@ def score_survey(
     questionnaires: Mapping[str, Questionnaire],
     units: Sequence[str] | None = None,
     replicates: ReplicateDesign | None = None,
+    progress: Callable[[int, int], object] | None = None,
 ) -> SurveyScores:
     """Points of every survey leaf per unit and group, and combined (module docstring).
 
@@ -477,6 +478,8 @@ def score_survey(
         order (e.g. its bootstrap, each replicate re-weighted). Points and standard errors
         stay the linearisation's, and ``replicates`` of the result holds the combined points
         under each replicate's weights, the respondent values computed once for both.
+    progress
+        Called as ``progress(done, total)`` after each survey leaf is scored.
 
     Raises
     ------
@@ -516,7 +519,8 @@ def score_survey(
     combined: list[dict[str, object]] = []
     keys: list[tuple[str, str]] = []
     blocks: list[FloatArray] = []
-    for leaf in scheme.leaves(SourceKind.SURVEY):
+    leaves = scheme.leaves(SourceKind.SURVEY)
+    for done, leaf in enumerate(leaves, start=1):
         scores = _score_leaf(
             design,
             leaf,
@@ -531,6 +535,8 @@ def score_survey(
         if scores.replicates is not None:
             keys.extend((unit, leaf.code) for unit in scores.replicate_units)
             blocks.append(scores.replicates)
+        if progress is not None:
+            progress(done, len(leaves))
     replicated = design if isinstance(design, ReplicateDesign) else replicates
     table = None
     if replicated is not None:

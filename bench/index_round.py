@@ -1,6 +1,7 @@
 """Speed benchmark: a round's index with its rank intervals, the survey weighted by a raked run.
 
     .venv/bin/python bench/index_round.py [--responses 1520] [--replicates 200] [--repeat 3]
+                                          [--pages]
 
 Builds a temporary SQLite database the production way (``flask db upgrade``) holding one round
 of the department scheme (``par_department_2022``) over the demo province's 19 departments:
@@ -11,7 +12,15 @@ department and population margins for the delegate's role and contact; and a wei
 computed by ``survey_app.weighting_runs.compute_weights`` (raking to both margins, trimming at
 3.5 × the mean) and adopted. Then, in this process, it times
 ``survey_app.index_service.compute_round_index`` with ``--replicates`` bootstrap replicates,
-best of ``--repeat``, and prints the seconds. Not part of the test suite.
+best of ``--repeat``, and prints the seconds.
+
+With ``--pages`` it then times the evaluator's pages in this process (Flask's test client, signed
+in through the sign-in form), each request's wall time: the round's index page; the "Compute
+the index" button (inside the request below ``INDEX_BACKGROUND_FROM`` responses, else it starts
+a background job and returns at once); the job's JSON status, polled every ``POLL_PAUSE`` s until
+the job has finished (the median and the slowest poll, while the job runs beside it); the
+seconds until the job was done; and the job's page showing the computed ranking. The target is
+under one second for every page. Not part of the test suite.
 """
 
 from __future__ import annotations
@@ -42,6 +51,7 @@ ROLES = {
 }
 CONTACT = {"often": 0.3, "sometimes": 0.5, "rarely": 0.2}
 INSERT_BATCH = 5_000
+POLL_PAUSE = 0.5
 
 
 def build(url: str, folder: Path, count: int) -> int:
@@ -224,12 +234,79 @@ def time_index(url: str, folder: Path, round_id: int, replicates: int) -> float:
     return seconds
 
 
+def time_pages(url: str, folder: Path, round_id: int) -> list[str]:
+    """The evaluator's pages of the round, timed (module docstring): lines to print."""
+    import re
+    import secrets
+    import statistics
+
+    from survey_app import create_app
+    from survey_app.auth.accounts import create_user
+    from survey_app.models import Role, db
+
+    csrf = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(folder / "instance")})
+    password = secrets.token_urlsafe(16)
+    with app.app_context(), app.test_request_context():
+        create_user(username="evaluator", display_name="E", role=Role.EVALUATOR, password=password)
+        db.session.commit()
+    client = app.test_client()
+
+    def timed(method: str, path: str, **data: str) -> tuple[float, Any]:
+        """Wall time of one request, and its response."""
+        started = time.perf_counter()
+        response = client.open(path, method=method, data=data or None)
+        seconds = time.perf_counter() - started
+        assert response.status_code in (200, 302), (path, response.status_code)
+        return seconds, response
+
+    def token(html: str) -> str:
+        """The page's CSRF token."""
+        found = csrf.search(html)
+        assert found, "no CSRF token"
+        return found.group(1)
+
+    client.get("/lang/en")
+    login = client.get("/auth/login")
+    signed = client.post(
+        "/auth/login",
+        data={"username": "evaluator", "password": password, "csrf_token": token(login.text)},
+    )
+    assert signed.status_code == 302
+    base = f"/evaluate/rounds/{round_id}/index"
+    page_seconds, page = timed("GET", base)
+    button_seconds, started = timed("POST", f"{base}/preview", csrf_token=token(page.text))
+    job_started = time.perf_counter()
+    location = started.headers["Location"]
+    polls: list[float] = []
+    while True:
+        seconds, status = timed("GET", f"{location}/status")
+        polls.append(seconds)
+        if status.get_json()["finished"]:
+            break
+        time.sleep(POLL_PAUSE)
+    job_seconds = time.perf_counter() - job_started
+    assert status.get_json()["status"] == "done", status.get_json()
+    result_seconds, result = timed("GET", location)
+    assert "The index computed now" in result.text
+    with app.app_context():
+        db.engine.dispose()
+    return [
+        f"index page: {page_seconds:.3f} s",
+        f"compute button: {button_seconds:.3f} s (then the job: {job_seconds:.1f} s)",
+        f"job status, {len(polls)} polls: median {statistics.median(polls):.3f} s, "
+        f"slowest {max(polls):.3f} s",
+        f"job page with the ranking: {result_seconds:.3f} s",
+    ]
+
+
 def main() -> None:
     """Build the round, time its index ``--repeat`` times, print the best."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--responses", type=int, default=1_520)
     parser.add_argument("--replicates", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--pages", action="store_true", help="time the evaluator's pages too")
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-index-round-") as name:
         folder = Path(name)
@@ -239,11 +316,14 @@ def main() -> None:
             time_index(url, folder, round_id, arguments.replicates)
             for _ in range(arguments.repeat)
         ]
-    print(
-        f"index of 19 departments, {arguments.responses:,} responses, "
-        f"{arguments.replicates} replicates: best {min(times):.3f} s of {arguments.repeat} "
-        f"({', '.join(f'{t:.3f}' for t in times)})"
-    )
+        print(
+            f"index of 19 departments, {arguments.responses:,} responses, "
+            f"{arguments.replicates} replicates: best {min(times):.3f} s of {arguments.repeat} "
+            f"({', '.join(f'{t:.3f}' for t in times)})"
+        )
+        if arguments.pages:
+            for line in time_pages(url, folder, round_id):
+                print(line)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ The choice is kept in the session; interface strings come from Flask-Babel catal
 
 from __future__ import annotations
 
-from flask import Flask, session
+from flask import Flask, has_request_context, session
 from flask_babel import Babel
 
 LANGUAGES: tuple[str, ...] = ("vi", "en")
@@ -19,7 +19,10 @@ babel = Babel()
 
 
 def current_language() -> str:
-    """The language chosen for this session, Vietnamese unless English was picked."""
+    """The language chosen for this session, Vietnamese unless English was picked (and
+    outside a request: a command, a background job not told otherwise)."""
+    if not has_request_context():
+        return LANGUAGES[0]
     chosen = session.get("lang")
     return chosen if chosen in LANGUAGES else LANGUAGES[0]
 

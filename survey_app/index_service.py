@@ -56,8 +56,9 @@ the reports read, are ``survey_app.evaluate.publication``'s.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
@@ -492,6 +493,28 @@ def _statistics(scheme: Scheme, codes: Sequence[str], figures: pd.DataFrame) -> 
         raise IndexNotReady([gettext("Statistics: %(error)s", error=str(error))]) from error
 
 
+class IndexStage(StrEnum):
+    """The stages of computing an index, as :data:`IndexProgress` hears of them."""
+
+    READING = "reading"
+    WEIGHTING = "weighting"
+    SCORING = "scoring"
+    RANKING = "ranking"
+
+
+IndexProgress = Callable[[IndexStage, int, int], object]
+"""Called as ``progress(stage, done, total)``: replicates re-weighted, survey leaves scored."""
+
+
+def _stage(
+    progress: IndexProgress | None, stage: IndexStage
+) -> Callable[[int, int], object] | None:
+    """``progress`` for the steps of one stage."""
+    if progress is None:
+        return None
+    return lambda done, total: progress(stage, done, total)
+
+
 @dataclass(frozen=True, eq=False)
 class SurveyDesigns:
     """The designs the survey points are estimated on (module docstring): ``linear`` for the
@@ -503,10 +526,16 @@ class SurveyDesigns:
     weights: RoundWeights
 
 
-def survey_designs(round_: Round, responses: pd.DataFrame, replicates: int) -> SurveyDesigns:
+def survey_designs(
+    round_: Round,
+    responses: pd.DataFrame,
+    replicates: int,
+    progress: IndexProgress | None = None,
+) -> SurveyDesigns:
     """The round's linearisation and bootstrap designs, weighted by its adopted run (its
-    calibration traces, its trimmed weights, the run re-done on every replicate) or, without
-    one, by design weights ``N / n`` (module docstring)."""
+    calibration traces, its trimmed weights, the run re-done on every replicate, announced to
+    ``progress`` one by one) or, without one, by design weights ``N / n`` (module
+    docstring)."""
     replay = round_replay(round_)
     if replay is None:
         weights = frame_design_weights(round_, responses)
@@ -542,7 +571,11 @@ def survey_designs(round_: Round, responses: pd.DataFrame, replicates: int) -> S
         if replay.reweighting.bounds:
             linear = linear.trimmed(replay.full.weights)
         reweighting = replay.reweighting
-        boot = boot.calibrated(reweighting, columns=reweighting.columns)
+        boot = boot.calibrated(
+            reweighting,
+            columns=reweighting.columns,
+            progress=_stage(progress, IndexStage.WEIGHTING),
+        )
     except AnalysisError as error:
         raise IndexNotReady([gettext("Survey points: %(error)s", error=str(error))]) from error
     return SurveyDesigns(linear=linear, replicates=boot, weights=weights)
@@ -567,6 +600,7 @@ def _survey(
     responses: pd.DataFrame,
     questionnaires: Mapping[str, Questionnaire],
     replicates: int,
+    progress: IndexProgress | None = None,
 ) -> SurveyPart | None:
     """Survey points of every unit × survey leaf, with standard errors and replicates
     (module docstring)."""
@@ -586,7 +620,7 @@ def _survey(
                 )
             ]
         )
-    designs = survey_designs(round_, responses, replicates)
+    designs = survey_designs(round_, responses, replicates, progress)
     try:
         scores = score_survey(
             designs.linear,
@@ -594,6 +628,7 @@ def _survey(
             questionnaires=questionnaires,
             units=codes,
             replicates=designs.replicates,
+            progress=_stage(progress, IndexStage.SCORING),
         )
     except AnalysisError as error:
         raise IndexNotReady([gettext("Survey points: %(error)s", error=str(error))]) from error
@@ -693,9 +728,17 @@ def _uncertainty(
     return found, tops
 
 
-def compute_round_index(round_: Round, *, replicates: int = DEFAULT_REPLICATES) -> ComputedIndex:
+def compute_round_index(
+    round_: Round,
+    *,
+    replicates: int = DEFAULT_REPLICATES,
+    progress: IndexProgress | None = None,
+) -> ComputedIndex:
     """Compute the round's index from the stored data; :class:`IndexNotReady` says what is
-    missing (every gap of the self-assessment, statistics or survey at once)."""
+    missing (every gap of the self-assessment, statistics or survey at once). ``progress``
+    hears of each stage (:class:`IndexStage`) as it goes."""
+    if progress is not None:
+        progress(IndexStage.READING, 0, 1)
     scheme = scheme_of(round_)
     if scheme is None:
         raise IndexNotReady([gettext("This round has no installed index scheme.")])
@@ -722,7 +765,7 @@ def compute_round_index(round_: Round, *, replicates: int = DEFAULT_REPLICATES) 
     except IndexNotReady as error:
         problems.extend(error.problems)
     try:
-        survey = _survey(round_, scheme, codes, responses, questionnaires, replicates)
+        survey = _survey(round_, scheme, codes, responses, questionnaires, replicates, progress)
     except IndexNotReady as error:
         problems.extend(error.problems)
     if problems:
@@ -738,6 +781,8 @@ def compute_round_index(round_: Round, *, replicates: int = DEFAULT_REPLICATES) 
         )
     except AnalysisError as error:
         raise IndexNotReady([gettext("Index: %(error)s", error=str(error))]) from error
+    if progress is not None:
+        progress(IndexStage.RANKING, 0, 1)
     uncertainty, top = _uncertainty(scheme, result, survey)
     weights = survey.weights.weights if survey is not None else np.zeros(0)
     notes = list(survey.notes) if survey is not None else []

@@ -286,5 +286,6 @@ def publish(
             "replicates": row.results["replicates"],
             "results": dict(snapshot.results),
         },
+        actor=user,
     )
     return row

@@ -1,39 +1,36 @@
 """The index of a round: what it is computed from, a preview computed now (checked against the
-published snapshot, naming every part that differs), and publishing it (evaluators)."""
+published snapshot, naming every part that differs), and publishing it (evaluators).
+
+Both the preview and the publication are index jobs (``survey_app.evaluate.index_jobs``): a
+small round's is computed inside the request, a large one's in the background while its page
+shows the progress; the job's page shows the result.
+"""
 
 from __future__ import annotations
 
-import time
+from typing import Any
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import abort, flash, jsonify, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from sqlalchemy import func, select
 
-from analysis.index.snapshot import Difference
 from questionnaires.scheme import Scheme, SourceKind
-from survey_app.auth import READERS, current_account, roles_required
+from survey_app.auth import READERS, ActionForm, current_account, roles_required
 from survey_app.evaluate.blueprint import bp, scored_round_or_404
 from survey_app.evaluate.forms import PublishForm
-from survey_app.evaluate.publication import (
-    comparison_for,
-    publish,
-    published_snapshot,
-    results_document,
+from survey_app.evaluate.index_jobs import (
+    evaluated_responses,
+    read_job,
+    replicates,
+    start_index_job,
 )
+from survey_app.evaluate.publication import published_snapshot
 from survey_app.evaluate.published import Published
 from survey_app.evaluate.views_home import unit_progress
-from survey_app.i18n import current_language
-from survey_app.index_service import (
-    DEFAULT_REPLICATES,
-    ComputedIndex,
-    IndexNotReady,
-    compute_round_index,
-    evaluated_units,
-    responses_left_out,
-    verify_published,
-)
-from survey_app.models import FrameCell, Response, Role, Round, RoundUnit, StatisticValue, db
+from survey_app.index_service import IndexStage, evaluated_units, responses_left_out
+from survey_app.job_files import is_stalled, status_of
+from survey_app.models import FrameCell, Role, Round, StatisticValue, db
 
 PUBLISHING = (Role.ADMIN, Role.EVALUATOR)
 """Who publishes the index."""
@@ -68,7 +65,6 @@ def _inputs(round_: Round, scheme: Scheme) -> dict[str, int]:
     """Counts of what the index is computed from."""
     units = evaluated_units(round_)
     progress = unit_progress(round_, units)
-    evaluated = select(RoundUnit.unit_id).where(RoundUnit.round_id == round_.id)
     return {
         "units": len(units),
         "expected": len(units) * len(scheme.leaves(SourceKind.APPRAISAL)),
@@ -81,12 +77,7 @@ def _inputs(round_: Round, scheme: Scheme) -> dict[str, int]:
         )
         or 0,
         "survey_leaves": len(scheme.leaves(SourceKind.SURVEY)),
-        "responses": db.session.scalar(
-            select(func.count()).where(
-                Response.round_id == round_.id, Response.unit_id.in_(evaluated)
-            )
-        )
-        or 0,
+        "responses": evaluated_responses(round_),
         "left_out": responses_left_out(round_),
         "cells": db.session.scalar(select(func.count()).where(FrameCell.round_id == round_.id))
         or 0,
@@ -104,48 +95,89 @@ def index(round_id: int) -> ResponseReturnValue:
         scheme=scheme,
         inputs=_inputs(round_, scheme),
         published=published_snapshot(round_),
-        replicates=_replicates(),
+        replicates=replicates(),
+        form=ActionForm(),
     )
 
 
-def _replicates() -> int:
-    """Bootstrap replicates for the rank intervals (``INDEX_REPLICATES``)."""
-    return int(current_app.config.get("INDEX_REPLICATES", DEFAULT_REPLICATES))
-
-
-@bp.get("/rounds/<int:round_id>/index/preview")
+@bp.post("/rounds/<int:round_id>/index/preview")
 @roles_required(*READERS)
 def index_preview(round_id: int) -> ResponseReturnValue:
-    """The index computed now from the stored data, checked against the published snapshot."""
+    """Compute the index now from the stored data (nothing is stored but the job's file)."""
+    round_, _scheme = scored_round_or_404(round_id)
+    if not ActionForm().validate_on_submit():
+        flash(gettext("The index was not computed: reload the page and try again."), "error")
+        return redirect(url_for("evaluate.index", round_id=round_.id))
+    job = start_index_job(round_, "preview")
+    return redirect(url_for("evaluate.index_job", round_id=round_.id, job_id=job["id"]))
+
+
+def _job_or_404(round_: Round, job_id: str) -> dict[str, Any]:
+    """The index job ``job_id`` of ``round_``; 404 for another round's or none."""
+    job = read_job(job_id)
+    if job is None or job["round_id"] != round_.id:
+        abort(404)
+    return job
+
+
+def job_message(job: dict[str, Any]) -> str:
+    """What a running index job is doing, in the reader's language."""
+    stage = IndexStage(job["stage"])
+    done, total = job["stage_done"], job["stage_total"]
+    messages: dict[IndexStage, str] = {
+        IndexStage.READING: gettext("Reading the responses, scores and weights…"),
+        IndexStage.WEIGHTING: gettext(
+            "Re-weighting bootstrap replicate %(done)d of %(total)d…", done=done, total=total
+        ),
+        IndexStage.SCORING: gettext(
+            "Scoring survey criterion %(done)d of %(total)d…", done=done, total=total
+        ),
+        IndexStage.RANKING: gettext("Ranking and rank intervals…"),
+    }
+    return messages[stage]
+
+
+@bp.get("/rounds/<int:round_id>/index/jobs/<job_id>")
+@roles_required(*READERS)
+def index_job(round_id: int, job_id: str) -> ResponseReturnValue:
+    """An index job: its progress while it runs, its result when done."""
     round_, scheme = scored_round_or_404(round_id)
+    job = _job_or_404(round_, job_id)
+    result = job["result"]
+    if job["status"] == "done" and result.get("snapshot_id") is not None:
+        flash(gettext("The index is published."), "success")
+        return redirect(url_for("evaluate.ranking", round_id=round_.id))
+    if job["status"] != "done":
+        return render_template(
+            "evaluate/index_job.html",
+            round_=round_,
+            job=job,
+            stalled=is_stalled(job),
+        )
     published = published_snapshot(round_)
-    started = time.perf_counter()
-    computed: ComputedIndex | None = None
-    problems: list[str] = []
-    differences: list[Difference] = []
-    try:
-        computed = compute_round_index(round_, replicates=_replicates())
-    except IndexNotReady as error:
-        problems = error.problems
-    if computed is not None and published is not None:
-        differences = verify_published(published, computed)
-    preview = None
-    if computed is not None:
-        document = results_document(computed, comparison_for(round_, computed))
-        preview = Published(document, current_language())
+    document = result.get("document")
     return render_template(
         "evaluate/preview.html",
         round_=round_,
         scheme=scheme,
-        preview=preview,
-        problems=problems,
+        job=job,
+        preview=Published(document, job["language"]) if document else None,
+        problems=result["problems"],
         published=published,
-        differences=differences,
+        differences=result.get("differences", []),
         part_label=part_label,
-        seconds=time.perf_counter() - started,
         form=PublishForm(),
-        can_publish=current_account().role in PUBLISHING,
+        can_publish=job["kind"] == "preview" and current_account().role in PUBLISHING,
     )
+
+
+@bp.get("/rounds/<int:round_id>/index/jobs/<job_id>/status")
+@roles_required(*READERS)
+def index_job_status(round_id: int, job_id: str) -> ResponseReturnValue:
+    """An index job's progress as JSON (the progress script polls it)."""
+    round_, _scheme = scored_round_or_404(round_id)
+    job = _job_or_404(round_, job_id)
+    return jsonify(status_of(job, job_message(job)))
 
 
 @bp.post("/rounds/<int:round_id>/index/publish")
@@ -155,25 +187,10 @@ def index_publish(round_id: int) -> ResponseReturnValue:
     round_, _scheme = scored_round_or_404(round_id)
     form = PublishForm()
     if not form.validate_on_submit():
-        flash(gettext("The index was not published: reload the preview and try again."), "error")
-        return redirect(url_for("evaluate.index_preview", round_id=round_.id))
-    try:
-        computed = compute_round_index(round_, replicates=_replicates())
-    except IndexNotReady as error:
-        flash(
-            gettext(
-                "The index cannot be published: %(problems)s", problems=" ".join(error.problems)
-            ),
-            "error",
-        )
-        return redirect(url_for("evaluate.index_preview", round_id=round_.id))
-    publish(
-        round_,
-        computed,
-        comparison_for(round_, computed),
-        current_account(),
-        (form.note.data or "").strip(),
-    )
-    db.session.commit()
-    flash(gettext("The index is published."), "success")
-    return redirect(url_for("evaluate.ranking", round_id=round_.id))
+        flash(gettext("The index was not published: compute it again and retry."), "error")
+        return redirect(url_for("evaluate.index", round_id=round_.id))
+    job = start_index_job(round_, "publish", (form.note.data or "").strip())
+    return redirect(url_for("evaluate.index_job", round_id=round_.id, job_id=job["id"]))
+
+
+bp.add_app_template_filter(job_message, "index_job_message")

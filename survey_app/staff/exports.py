@@ -21,6 +21,7 @@ from survey_app.auth import MANAGERS, ActionForm, roles_required, round_or_404
 from survey_app.export.errors import ExportError
 from survey_app.export.manifest import read_manifest, sha256_file
 from survey_app.i18n import current_language
+from survey_app.job_files import is_stalled, status_of
 from survey_app.models import ExportManifest, Round, db
 from survey_app.staff.blueprint import bp
 from survey_app.staff.exports_build import ARCHIVE_ROLE, ExportSettings, archive_path
@@ -28,7 +29,6 @@ from survey_app.staff.exports_forms import column_label, export_form, format_lab
 from survey_app.staff.exports_jobs import (
     describe_error,
     explain_error,
-    is_stalled,
     read_job,
     start_export,
 )
@@ -116,17 +116,7 @@ def export_job_status(job_id: str) -> ResponseReturnValue:
     if job is None:
         abort(404)
     round_or_404(job["round_id"])
-    return jsonify(
-        {
-            "status": job["status"],
-            "finished": job["status"] != "running",
-            "done": job["done"],
-            "total": job["total"],
-            "stalled": is_stalled(job),
-            "message": job_message(job),
-            "export_id": job["export_id"],
-        }
-    )
+    return jsonify({**status_of(job, job_message(job)), "export_id": job["export_id"]})
 
 
 @dataclass(frozen=True)

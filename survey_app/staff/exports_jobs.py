@@ -9,29 +9,21 @@ a small JSON file ``<exports folder>/jobs/<id>.json`` (status ``running|done|fai
 responses read out of the total, the export's id when done, the failure when not), and a
 thread of the same process with its own application context builds the export and updates
 the file. Any worker can read the file, so the job's page and its JSON status work whatever
-worker answers. A running job whose file has not changed for :data:`STALLED_AFTER` is shown as
-stalled.
+worker answers. The job file itself is ``survey_app.job_files``'s.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import re
-import secrets
-import tempfile
-import threading
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
 from flask_babel import gettext
 
+from survey_app import job_files
 from survey_app.auth import current_account
 from survey_app.export.errors import ExportError
 from survey_app.models import ExportManifest, Round, User, db
-from survey_app.models.base import utcnow
 from survey_app.staff.exports_build import (
     ExportSettings,
     build_export,
@@ -42,49 +34,25 @@ from survey_app.staff.exports_build import (
 DEFAULT_BACKGROUND_FROM = 5_000
 """Exports of at least this many responses are built in a background thread."""
 
-STALLED_AFTER = timedelta(minutes=10)
-"""A running job whose file is older than this is shown as stalled."""
-
-JOB_ID = re.compile(r"[0-9a-f]{32}")
-"""A job id: 32 hexadecimal digits (and so a safe file name)."""
-
 PROGRESS_EVERY = 5_000
 """Responses read between two updates of a job's file."""
 
 
 def jobs_folder() -> Path:
-    """Where job files are kept."""
+    """Where export job files are kept."""
     folder = exports_folder() / "jobs"
     folder.mkdir(mode=0o700, exist_ok=True)
     return folder
 
 
 def read_job(job_id: str) -> dict[str, Any] | None:
-    """The job ``job_id`` (None for an id that is not one, or no such job)."""
-    if not JOB_ID.fullmatch(job_id):
-        return None
-    path = jobs_folder() / f"{job_id}.json"
-    if not path.exists():
-        return None
-    job: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    return job
+    """The export job ``job_id`` (None for an id that is not one, or no such job)."""
+    return job_files.read_job(jobs_folder(), job_id)
 
 
 def _write_job(job: dict[str, Any]) -> None:
-    """Replace the job's file at once (readers never see half of it)."""
-    job["updated_at"] = utcnow().isoformat(timespec="seconds")
-    folder = jobs_folder()
-    handle, name = tempfile.mkstemp(dir=folder, prefix=".job-")
-    with os.fdopen(handle, "w", encoding="utf-8") as stream:
-        json.dump(job, stream)
-    os.replace(name, folder / f"{job['id']}.json")
-
-
-def is_stalled(job: dict[str, Any], now: datetime | None = None) -> bool:
-    """Whether a running job has not moved for :data:`STALLED_AFTER`."""
-    if job["status"] != "running":
-        return False
-    return (now or utcnow()) - datetime.fromisoformat(job["updated_at"]) > STALLED_AFTER
+    """Replace the job's file at once."""
+    job_files.write_job(jobs_folder(), job)
 
 
 def describe_error(error: BaseException) -> dict[str, str]:
@@ -179,23 +147,16 @@ def start_export(round_: Round, settings: ExportSettings) -> ExportManifest | st
     rows = count_rows(round_.id, settings)
     if rows < background_from():
         return build_export(round_, settings, user)
-    job: dict[str, Any] = {
-        "id": secrets.token_hex(16),
-        "round_id": round_.id,
-        "user_id": user.id,
-        "format": settings.export_format.value,
-        "status": "running",
-        "done": 0,
-        "total": rows,
-        "export_id": None,
-        "error": None,
-        "started_at": utcnow().isoformat(timespec="seconds"),
-    }
-    _write_job(job)
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    thread = threading.Thread(
-        target=_run_job, args=(app, job, settings), name=f"export-{job['id']}", daemon=True
+    job = job_files.new_job(
+        round_id=round_.id,
+        user_id=user.id,
+        format=settings.export_format.value,
+        done=0,
+        total=rows,
+        export_id=None,
+        error=None,
     )
-    thread.start()
+    _write_job(job)
+    job_files.start_thread(f"export-{job['id']}", _run_job, job, settings)
     job_id: str = job["id"]
     return job_id

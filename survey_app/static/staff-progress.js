@@ -1,4 +1,4 @@
-// Progressive enhancement of a long job's page (a weighting run, an export): the element with
+// Progressive enhancement of a long job's page (a weighting run, an export, an index): the element with
 // data-status-url is polled every two seconds; its <progress> and status line follow the job,
 // and the page reloads when the job has ended, to show the result. Without this file the page
 // offers a refresh link instead.

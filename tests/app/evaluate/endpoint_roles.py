@@ -33,6 +33,8 @@ ENDPOINT_ROLES: dict[str, frozenset[Role]] = {
     "evaluate.criterion_outcome": APPRAISING,
     "evaluate.index": READERS,
     "evaluate.index_preview": READERS,
+    "evaluate.index_job": READERS,
+    "evaluate.index_job_status": READERS,
     "evaluate.index_publish": APPRAISING,
     "evaluate.ranking": READERS,
     "evaluate.ranking_download": READERS,

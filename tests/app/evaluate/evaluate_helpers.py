@@ -15,6 +15,7 @@ from datetime import date
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
+from werkzeug.test import TestResponse
 
 from questionnaires.loader import bundled_questionnaires
 from questionnaires.scheme import Scheme, SourceKind, bundled_schemes
@@ -36,7 +37,7 @@ from survey_app.models import (
     Verdict,
     db,
 )
-from tests.app.staff.staff_helpers import add_unit, add_user, login
+from tests.app.staff.staff_helpers import add_unit, add_user, csrf_token, login
 
 DEPARTMENTS = "par_department_2022"
 PROVINCES = "par_province_2022"
@@ -201,3 +202,27 @@ def signed_in(app: Flask, username: str, role: Role, unit: str | None = None) ->
     client.get("/lang/en")
     assert login(client, username).status_code == 302
     return client
+
+
+def preview_index(client: FlaskClient, round_id: int) -> TestResponse:
+    """Compute the round's index through the index page's button; the job's page it goes to."""
+    page = client.get(f"/evaluate/rounds/{round_id}/index")
+    assert page.status_code == 200, page.text
+    started = client.post(
+        f"/evaluate/rounds/{round_id}/index/preview", data={"csrf_token": csrf_token(page.text)}
+    )
+    assert started.status_code == 302, started.text
+    assert f"/evaluate/rounds/{round_id}/index/jobs/" in started.headers["Location"]
+    return client.get(started.headers["Location"])
+
+
+def publish_index(client: FlaskClient, round_id: int, note: str = "") -> TestResponse:
+    """Publish the round's index through the preview's form; the response to the publication."""
+    preview = preview_index(client, round_id)
+    assert preview.status_code == 200, preview.text
+    started = client.post(
+        f"/evaluate/rounds/{round_id}/index/publish",
+        data={"csrf_token": csrf_token(preview.text), "note": note},
+    )
+    assert started.status_code == 302, started.text
+    return client.get(started.headers["Location"])

@@ -23,13 +23,25 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
+import json
+import time
+from datetime import timedelta
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import given
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 from sqlalchemy import select, update
 
+from questionnaires.scheme import SourceKind
+from survey_app.evaluate import index_jobs
+from survey_app.evaluate.index_jobs import overall_done, read_job
+from survey_app.index_service import IndexStage, compute_round_index
+from survey_app.job_files import write_job
 from survey_app.models import (
     AuditEvent,
     IndexSnapshot,
@@ -38,8 +50,10 @@ from survey_app.models import (
     Role,
     Round,
     SelfScore,
+    User,
     db,
 )
+from survey_app.models.base import utcnow
 from survey_app.weighting_runs import WeightingSettings
 from tests.app.evaluate.evaluate_helpers import (
     accept_all,
@@ -47,6 +61,9 @@ from tests.app.evaluate.evaluate_helpers import (
     add_round,
     add_self_scores,
     full_marks,
+    preview_index,
+    publish_index,
+    scheme,
     signed_in,
     unit_id,
 )
@@ -89,15 +106,10 @@ def evaluator(app: Flask) -> FlaskClient:
 
 
 def _publish(client: FlaskClient, round_id: int, note: str = "") -> None:
-    """Publish the round's index through the preview's form."""
-    preview = client.get(f"/evaluate/rounds/{round_id}/index/preview")
-    assert preview.status_code == 200, preview.text
-    response = client.post(
-        f"/evaluate/rounds/{round_id}/index/publish",
-        data={"csrf_token": csrf_token(preview.text), "note": note},
-    )
-    assert response.status_code == 302
-    assert response.headers["Location"].endswith(f"/evaluate/rounds/{round_id}/ranking")
+    """Publish the round's index through the preview's form: the job ends on the ranking."""
+    finished = publish_index(client, round_id, note)
+    assert finished.status_code == 302, finished.text
+    assert finished.headers["Location"].endswith(f"/evaluate/rounds/{round_id}/ranking")
 
 
 def _ranking_rows(client: FlaskClient, round_id: int) -> list[dict[str, str]]:
@@ -143,7 +155,7 @@ def test_the_preview_names_what_is_missing(app: Flask, evaluator: FlaskClient) -
     """Missing and unappraised self-scores are listed by unit and criterion; nothing is shown."""
     round_id = add_round(app, "dept-gaps", ("planning", "justice"))
     add_self_scores(app, round_id, {"planning": full_marks()})
-    page = evaluator.get(f"/evaluate/rounds/{round_id}/index/preview")
+    page = preview_index(evaluator, round_id)
     assert page.status_code == 200
     assert "The index cannot be computed yet" in page.text
     assert "Unit justice has no self-score for 27 criteria: 1.1, 1.2" in page.text
@@ -176,7 +188,7 @@ def test_publishing_freezes_a_snapshot_that_verifies(
             select(AuditEvent).where(AuditEvent.action == "index.publish")
         ).one()
         assert event.object_id == str(snapshot.id) and event.round_id == round_id
-    again = evaluator.get(f"/evaluate/rounds/{round_id}/index/preview")
+    again = preview_index(evaluator, round_id)
     assert "reproduces the published index exactly" in again.text
     assert "differs from the published index" not in again.text
 
@@ -196,7 +208,7 @@ def test_a_tampered_input_is_named(app: Flask, round_id: int, evaluator: FlaskCl
             .values(self_score=3.0)
         )
         db.session.commit()
-    page = evaluator.get(f"/evaluate/rounds/{round_id}/index/preview")
+    page = preview_index(evaluator, round_id)
     assert "The index computed now differs from the published index" in page.text
     differing = page.text.split('class="differences"')[1].split("</ul>")[0]
     assert "Self-scores" in differing
@@ -216,7 +228,7 @@ def test_a_changed_response_is_named(app: Flask, round_id: int, evaluator: Flask
         assert response is not None
         response.answers = {**response.answers, "p1_direction": "4"}
         db.session.commit()
-    page = evaluator.get(f"/evaluate/rounds/{round_id}/index/preview")
+    page = preview_index(evaluator, round_id)
     differing = page.text.split('class="differences"')[1].split("</ul>")[0]
     assert "Survey responses" in differing
     assert "Results: points and sub-indices" in differing
@@ -356,7 +368,7 @@ def test_responses_without_a_weight_stop_the_index(
     """Responses that came in after the adopted run are named, not guessed."""
     _adopt_run(app, round_id)
     add_responses(app, round_id, "office", ["4"] * 10)
-    page = evaluator.get(f"/evaluate/rounds/{round_id}/index/preview")
+    page = preview_index(evaluator, round_id)
     assert (
         "10 responses have no weight in the adopted weighting run “raked 2024” (they came in "
         "after it): make a new run and adopt it."
@@ -376,7 +388,7 @@ def test_a_run_that_cannot_be_replayed_stops_the_index(
             .values(target=PopulationMargin.target * 2)
         )
         db.session.commit()
-    page = evaluator.get(f"/evaluate/rounds/{round_id}/index/preview")
+    page = preview_index(evaluator, round_id)
     assert "The adopted weighting run can no longer be re-run on the stored data" in page.text
 
 
@@ -396,3 +408,189 @@ def test_the_index_page_lists_its_inputs(app: Flask, round_id: int, evaluator: F
     page = evaluator.get(f"/evaluate/rounds/{round_id}/index")
     assert "The round is still open" in page.text
     assert "The scheme file has changed since the round was set up" in page.text
+
+
+# --- computed in the background ------------------------------------------------------------
+
+POLLS = 600
+POLL_PAUSE = 0.1
+
+
+def _start(client: FlaskClient, round_id: int, action: str, **data: str) -> str:
+    """Press the index page's (``preview``) or the preview's (``publish``) button; the job's
+    address."""
+    page = client.get(f"/evaluate/rounds/{round_id}/index")
+    started = client.post(
+        f"/evaluate/rounds/{round_id}/index/{action}",
+        data={"csrf_token": csrf_token(page.text), **data},
+    )
+    assert started.status_code == 302, started.text
+    location: str = started.headers["Location"]
+    assert f"/evaluate/rounds/{round_id}/index/jobs/" in location
+    return location
+
+
+def _statuses(client: FlaskClient, location: str) -> list[dict[str, Any]]:
+    """The job's JSON status, polled until it has finished (every status seen)."""
+    seen: list[dict[str, Any]] = []
+    for _ in range(POLLS):
+        status = client.get(f"{location}/status").get_json()
+        seen.append(status)
+        if status["finished"]:
+            return seen
+        time.sleep(POLL_PAUSE)
+    raise AssertionError(f"the index job did not finish: {seen[-1]}")
+
+
+def _job(app: Flask, location: str) -> dict[str, Any]:
+    """The job file behind a job's address."""
+    with app.app_context():
+        job = read_job(location.rsplit("/", 1)[1])
+    assert job is not None
+    return job
+
+
+def test_a_large_round_is_previewed_in_the_background(
+    app: Flask, round_id: int, evaluator: FlaskClient
+) -> None:
+    """From INDEX_BACKGROUND_FROM responses the button returns at once; the progress only
+    moves forward; the job's page then shows the same results as a computation in the
+    request."""
+    _adopt_run(app, round_id)
+    inline = _job(app, _start(evaluator, round_id, "preview"))
+    assert inline["status"] == "done"
+    app.config["INDEX_BACKGROUND_FROM"] = 43
+    location = _start(evaluator, round_id, "preview")
+    statuses = _statuses(evaluator, location)
+    assert statuses[-1]["status"] == "done" and statuses[-1]["done"] == 100
+    progress = [status["done"] for status in statuses]
+    assert progress == sorted(progress) and all(0 <= done <= 100 for done in progress)
+    background = _job(app, location)
+    assert background["result"]["document"] == inline["result"]["document"]
+    page = evaluator.get(location)
+    assert page.status_code == 200
+    assert "The index computed now" in page.text and "Publish the index" in page.text
+    assert "Computed in " in page.text
+
+
+def test_a_large_round_is_published_in_the_background(
+    app: Flask, round_id: int, evaluator: FlaskClient
+) -> None:
+    """The publication's job stores the snapshot in the evaluator's name, with the note; its
+    page then goes to the ranking."""
+    app.config["INDEX_BACKGROUND_FROM"] = 1
+    location = _start(evaluator, round_id, "publish", note="Quyết định 12/QĐ")
+    assert _statuses(evaluator, location)[-1]["status"] == "done"
+    finished = evaluator.get(location)
+    assert finished.status_code == 302
+    assert finished.headers["Location"].endswith(f"/evaluate/rounds/{round_id}/ranking")
+    with app.app_context():
+        snapshot = db.session.scalars(select(IndexSnapshot)).one()
+        assert snapshot.note == "Quyết định 12/QĐ"
+        evaluator_id = db.session.scalar(select(User.id).where(User.username == "eva"))
+        assert snapshot.published_by == evaluator_id
+        event = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "index.publish")
+        ).one()
+        assert event.user_id == evaluator_id
+    rows = {row["unit_code"]: row for row in _ranking_rows(evaluator, round_id)}
+    assert rows["finance"]["index"] == "90.0"
+
+
+def test_a_background_job_keeps_the_language_it_was_started_in(
+    app: Flask, evaluator: FlaskClient
+) -> None:
+    """What stops the index is written in the starter's language (Vietnamese here)."""
+    round_id = add_round(app, "dept-gaps", ("planning", "justice"))
+    app.config["INDEX_BACKGROUND_FROM"] = 0
+    evaluator.get("/lang/vi")
+    location = _start(evaluator, round_id, "preview")
+    assert _statuses(evaluator, location)[-1]["status"] == "done"
+    problems = _job(app, location)["result"]["problems"]
+    assert problems and all("Đơn vị" in problem for problem in problems[:2]), problems
+    page = evaluator.get(location)
+    assert "Đơn vị justice" in page.text
+
+
+def test_a_failed_or_stalled_job_says_what_to_do(
+    app: Flask, round_id: int, evaluator: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An internal error in the thread: the job fails, nothing is published, and its page says
+    to compute again. A running job whose file has not moved for ten minutes is stalled."""
+
+    def broken(*_arguments: object, **_keywords: object) -> None:
+        raise RuntimeError("the engine broke")
+
+    monkeypatch.setattr(index_jobs, "compute_round_index", broken)
+    app.config["INDEX_BACKGROUND_FROM"] = 1
+    location = _start(evaluator, round_id, "publish")
+    assert _statuses(evaluator, location)[-1]["status"] == "failed"
+    page = evaluator.get(location)
+    assert "The index could not be computed" in page.text and "RuntimeError" in page.text
+    with app.app_context():
+        assert db.session.scalars(select(IndexSnapshot)).all() == []
+        job = read_job(location.rsplit("/", 1)[1])
+        assert job is not None
+        job.update(status="running")
+        write_job(index_jobs.jobs_folder(), job)
+        stale = (utcnow() - timedelta(minutes=11)).isoformat(timespec="seconds")
+        path = index_jobs.jobs_folder() / f"{job['id']}.json"
+        path.write_text(json.dumps({**job, "updated_at": stale}), encoding="utf-8")
+    page = evaluator.get(location)
+    assert "has not moved for more than ten minutes" in page.text
+    assert evaluator.get(f"{location}/status").get_json()["stalled"] is True
+
+
+def test_a_job_is_read_only_through_its_own_round(app: Flask, round_id: int) -> None:
+    """Another round's address, an id that is no job, a malformed id: 404."""
+    other = add_round(app, "dept-other", ("planning",))
+    evaluator = signed_in(app, "eva", Role.EVALUATOR)
+    location = _start(evaluator, round_id, "preview")
+    job_id = location.rsplit("/", 1)[1]
+    assert evaluator.get(f"/evaluate/rounds/{other}/index/jobs/{job_id}").status_code == 404
+    base = f"/evaluate/rounds/{round_id}/index/jobs"
+    assert evaluator.get(f"{base}/{'0' * 32}").status_code == 404
+    assert evaluator.get(f"{base}/..%2Fsecret").status_code == 404
+    assert evaluator.get(f"{base}/not-a-job/status").status_code == 404
+
+
+def test_the_computation_announces_every_stage(app: Flask, round_id: int) -> None:
+    """Reading, each bootstrap replicate re-weighted by the adopted run, each survey criterion
+    scored, then the ranking: in that order."""
+    _adopt_run(app, round_id)
+    heard: list[tuple[IndexStage, int, int]] = []
+    with app.app_context():
+        round_ = db.session.get(Round, round_id)
+        assert round_ is not None
+        compute_round_index(round_, replicates=20, progress=lambda *point: heard.append(point))
+    stages = [stage for stage, _done, _total in heard]
+    assert stages == sorted(stages, key=list(IndexStage).index)
+    assert set(stages) == set(IndexStage)
+    weighting = [(done, total) for stage, done, total in heard if stage is IndexStage.WEIGHTING]
+    assert weighting == [(r, 20) for r in range(1, 21)]
+    scoring = [(done, total) for stage, done, total in heard if stage is IndexStage.SCORING]
+    leaves = len(scheme().leaves(SourceKind.SURVEY))
+    assert scoring == [(k, leaves) for k in range(1, leaves + 1)]
+
+
+@given(
+    points=st.lists(
+        st.tuples(st.sampled_from(list(IndexStage)), st.integers(0, 500), st.integers(0, 500)),
+        min_size=1,
+    )
+)
+def test_the_overall_progress_never_goes_back(points: list[tuple[IndexStage, int, int]]) -> None:
+    """Points of the stages in order, each stage's count rising: the percentage rises from 0
+    to 100 and ends each stage where the next begins."""
+    order = list(IndexStage).index
+    ordered = sorted(
+        ((stage, min(done, total), total) for stage, done, total in points),
+        key=lambda point: (order(point[0]), point[1] / point[2] if point[2] else 0.0),
+    )
+    percentages = [overall_done(*point) for point in ordered]
+    assert percentages == sorted(percentages)
+    assert all(0 <= percent <= 100 for percent in percentages)
+    assert overall_done(IndexStage.READING, 0, 1) == 0
+    assert overall_done(IndexStage.RANKING, 1, 1) == 100
+    for before, after in itertools.pairwise(IndexStage):
+        assert overall_done(before, 1, 1) == overall_done(after, 0, 1)

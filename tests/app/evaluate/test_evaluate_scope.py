@@ -13,10 +13,10 @@ from tests.app.evaluate.evaluate_helpers import (
     add_round,
     add_self_scores,
     full_marks,
+    publish_index,
     signed_in,
     unit_id,
 )
-from tests.app.staff.staff_helpers import csrf_token
 
 
 def test_a_unit_officer_sees_only_its_unit(app: Flask) -> None:
@@ -26,10 +26,7 @@ def test_a_unit_officer_sees_only_its_unit(app: Flask) -> None:
     add_self_scores(app, shared, {"justice": full_marks(), "finance": full_marks(0.5)})
     accept_all(app, shared)
     evaluator = signed_in(app, "eva", Role.EVALUATOR)
-    preview = evaluator.get(f"/evaluate/rounds/{shared}/index/preview")
-    evaluator.post(
-        f"/evaluate/rounds/{shared}/index/publish", data={"csrf_token": csrf_token(preview.text)}
-    )
+    publish_index(evaluator, shared)
     officer = signed_in(app, "officer", Role.UNIT_OFFICER, "justice")
     home = officer.get("/evaluate/")
     assert "Appraisal shared" in home.text and "Appraisal other" not in home.text

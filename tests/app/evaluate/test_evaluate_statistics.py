@@ -12,7 +12,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from survey_app.models import AuditEvent, Role, StatisticValue, db
-from tests.app.evaluate.evaluate_helpers import PROVINCES, add_round, signed_in
+from tests.app.evaluate.evaluate_helpers import PROVINCES, add_round, preview_index, signed_in
 from tests.app.staff.staff_helpers import csrf_token
 
 INDICATORS = (
@@ -132,6 +132,6 @@ def test_the_template_and_who_may_import(app: Flask, round_id: int) -> None:
 def test_missing_figures_stop_the_index(app: Flask, round_id: int, evaluator: FlaskClient) -> None:
     """The preview names each indicator still missing, with its criterion and the units."""
     _import(evaluator, round_id, "unit_code,indicator,value\nhue,on_time_files,95")
-    page = evaluator.get(f"/evaluate/rounds/{round_id}/index/preview")
+    page = preview_index(evaluator, round_id)
     assert "No figure of on_time_files (criterion 8.2.1) for: danang." in page.text
     assert "No figure of online_files (criterion 8.2.2) for: danang, hue." in page.text
