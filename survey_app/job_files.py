@@ -4,7 +4,10 @@ A job is a small JSON object with a random ``id`` (32 hexadecimal digits, so a s
 a ``status`` (``running``, ``done`` or ``failed``) and whatever its kind records. It lives in
 ``<folder>/<id>.json``; every write replaces the file at once (a reader never sees half of it)
 and stamps ``updated_at``. A running job whose file has not been written for
-:data:`STALLED_AFTER` is *stalled*: the process that ran it probably stopped.
+:data:`STALLED_AFTER` is *stalled*: the process that ran it probably stopped. Job files older
+than :data:`KEPT_FOR` are deleted when a new job of the folder starts (:func:`new_job`), so
+the folder does not grow without end; what a job made (an export, a published snapshot) is
+kept elsewhere.
 
 A job's work runs in a daemon thread of the process that started it, inside its own
 application context (so with its own database session): :func:`start_thread`.
@@ -18,6 +21,7 @@ import re
 import secrets
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -33,9 +37,26 @@ STALLED_AFTER = timedelta(minutes=10)
 JOB_ID = re.compile(r"[0-9a-f]{32}")
 """A job id: 32 hexadecimal digits."""
 
+KEPT_FOR = timedelta(days=30)
+"""Job files last written longer ago than this are deleted when a new job starts."""
 
-def new_job(**fields: Any) -> dict[str, Any]:
-    """A running job with a fresh id, started now, holding ``fields``."""
+
+def forget_old_jobs(folder: Path) -> int:
+    """Delete the job files of ``folder`` last written more than :data:`KEPT_FOR` ago; how
+    many. A running job writes its file as it moves, so only a stalled one can be this old."""
+    oldest = time.time() - KEPT_FOR.total_seconds()
+    forgotten = 0
+    for path in folder.glob("*.json"):
+        if JOB_ID.fullmatch(path.stem) and path.stat().st_mtime < oldest:
+            path.unlink(missing_ok=True)
+            forgotten += 1
+    return forgotten
+
+
+def new_job(folder: Path, **fields: Any) -> dict[str, Any]:
+    """A running job of ``folder`` with a fresh id, started now, holding ``fields`` (the
+    folder's job files older than :data:`KEPT_FOR` are deleted first)."""
+    forget_old_jobs(folder)
     return {
         "id": secrets.token_hex(16),
         "status": "running",

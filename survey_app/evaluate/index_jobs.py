@@ -166,7 +166,9 @@ def start_index_job(round_: Round, kind: str, note: str = "") -> dict[str, Any]:
     if kind not in KINDS:
         raise ValueError(f"an index job is one of {KINDS}, not {kind!r}")
     user = current_account()
+    folder = jobs_folder()
     job = job_files.new_job(
+        folder,
         kind=kind,
         round_id=round_.id,
         user_id=user.id,
@@ -180,7 +182,6 @@ def start_index_job(round_: Round, kind: str, note: str = "") -> dict[str, Any]:
         result=None,
         error=None,
     )
-    folder = jobs_folder()
     if evaluated_responses(round_) >= background_from():
         job_files.write_job(folder, job)
         job_files.start_thread(f"index-{job['id']}", _run_in_thread, job)

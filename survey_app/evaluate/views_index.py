@@ -28,6 +28,7 @@ from survey_app.evaluate.index_jobs import (
 from survey_app.evaluate.publication import published_snapshot
 from survey_app.evaluate.published import Published
 from survey_app.evaluate.views_home import unit_progress
+from survey_app.i18n import current_language
 from survey_app.index_service import IndexStage, evaluated_units, responses_left_out
 from survey_app.job_files import is_stalled, status_of
 from survey_app.models import FrameCell, Role, Round, StatisticValue, db
@@ -161,7 +162,7 @@ def index_job(round_id: int, job_id: str) -> ResponseReturnValue:
         round_=round_,
         scheme=scheme,
         job=job,
-        preview=Published(document, job["language"]) if document else None,
+        preview=Published(document, current_language()) if document else None,
         problems=result["problems"],
         published=published,
         differences=result.get("differences", []),

@@ -148,6 +148,7 @@ def start_export(round_: Round, settings: ExportSettings) -> ExportManifest | st
     if rows < background_from():
         return build_export(round_, settings, user)
     job = job_files.new_job(
+        jobs_folder(),
         round_id=round_.id,
         user_id=user.id,
         format=settings.export_format.value,

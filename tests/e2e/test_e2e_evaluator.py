@@ -67,7 +67,8 @@ def test_evaluator_appraises_and_publishes(
     browser: Browser, served: tuple[Flask, str, int], tmp_path: Path
 ) -> None:
     """Sign in → import self-scores → change one with a reason → accept the rest → compute →
-    publish (in the background, the progress page reloading itself) → the ranking (sorted in place) → a unit's report; the ranking on a phone."""
+    publish (in the background, the progress page reloading itself) → the ranking (sorted in
+    place) → a unit's report; the ranking on a phone."""
     app, base, round_id = served
     context = browser.new_context(viewport=DESKTOP, locale="en-GB")
     page = context.new_page()
