@@ -17,8 +17,9 @@ the job is a file ``<instance>/index_jobs/<id>.json``:
   100,000 responses);
 * when it is done, ``result``: the ``problems`` that stop the index (it is then neither shown nor
   published); for a preview the results ``document`` as publication stores it, the parts in which
-  it differs from the published snapshot (``differences``: ``part``, ``expected``, ``got``) and
-  the ``seconds`` it took; for a publication the ``snapshot_id`` stored;
+  it differs from the snapshot published then (``compared_with``, its id; ``differences``:
+  ``part``, ``expected``, ``got``) and the ``seconds`` it took; for a publication the
+  ``snapshot_id`` stored;
 * when it failed, ``error`` (the exception's type; the log has the rest).
 
 Publishing computes the index again from the data stored at that moment; it does not publish
@@ -135,6 +136,7 @@ def _compute(job: dict[str, Any], round_: Round, user: User, write: bool) -> Non
         published = published_snapshot(round_)
         differences = verify_published(published, computed) if published is not None else []
         result.update(
+            compared_with=published.id if published is not None else None,
             document=results_document(computed, comparison),
             differences=[
                 {"part": d.part, "expected": d.expected, "got": d.got} for d in differences

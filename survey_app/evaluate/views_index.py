@@ -31,7 +31,7 @@ from survey_app.evaluate.views_home import unit_progress
 from survey_app.i18n import current_language
 from survey_app.index_service import IndexStage, evaluated_units, responses_left_out
 from survey_app.job_files import is_stalled, status_of
-from survey_app.models import FrameCell, Role, Round, StatisticValue, db
+from survey_app.models import FrameCell, IndexSnapshot, Role, Round, StatisticValue, db
 
 PUBLISHING = (Role.ADMIN, Role.EVALUATOR)
 """Who publishes the index."""
@@ -155,7 +155,9 @@ def index_job(round_id: int, job_id: str) -> ResponseReturnValue:
             job=job,
             stalled=is_stalled(job),
         )
-    published = published_snapshot(round_)
+    compared_with = result.get("compared_with")
+    compared = db.session.get(IndexSnapshot, compared_with) if compared_with else None
+    latest = published_snapshot(round_)
     document = result.get("document")
     return render_template(
         "evaluate/preview.html",
@@ -164,7 +166,8 @@ def index_job(round_id: int, job_id: str) -> ResponseReturnValue:
         job=job,
         preview=Published(document, current_language()) if document else None,
         problems=result["problems"],
-        published=published,
+        published=compared,
+        published_since=latest if latest is not None and latest != compared else None,
         differences=result.get("differences", []),
         part_label=part_label,
         form=PublishForm(),

@@ -594,3 +594,17 @@ def test_the_overall_progress_never_goes_back(points: list[tuple[IndexStage, int
     assert overall_done(IndexStage.RANKING, 1, 1) == 100
     for before, after in itertools.pairwise(IndexStage):
         assert overall_done(before, 1, 1) == overall_done(after, 0, 1)
+
+
+def test_a_preview_read_after_a_later_publication_says_so(
+    app: Flask, round_id: int, evaluator: FlaskClient
+) -> None:
+    """A preview computed before the index was published is not shown as reproducing it."""
+    location = _start(evaluator, round_id, "preview")
+    _publish(evaluator, round_id)
+    page = evaluator.get(location)
+    assert "after this computation: compute the index again to compare with it" in page.text
+    assert "reproduces the published index exactly" not in page.text
+    again = preview_index(evaluator, round_id)
+    assert "reproduces the published index exactly" in again.text
+    assert "after this computation" not in again.text
