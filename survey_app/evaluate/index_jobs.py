@@ -7,7 +7,8 @@ A round whose evaluated units have fewer responses than ``INDEX_BACKGROUND_FROM`
 inside the request: with 200 replicates that takes about 0.9 s at 1,520 responses, 2.7 s at
 20,000 and 10 s at 100,000 (``bench/index_round.py``). A larger one is computed in a thread of
 the same process with its own application context, and the request returns at once. Either way
-the job is a file ``<instance>/index_jobs/<id>.json``:
+the job is a file ``<instance>/index_jobs/<round id>/<id>.json`` (the round's index page lists
+its latest :data:`RECENT_LISTED`):
 
 * ``kind`` (``preview`` or ``publish``), ``round_id``, ``user_id``, ``language`` (the one its
   messages are written in), ``note`` (a publication's);
@@ -60,6 +61,9 @@ DEFAULT_BACKGROUND_FROM = 2_000
 KINDS = ("preview", "publish")
 """What an index job is for."""
 
+RECENT_LISTED = 5
+"""Index jobs listed on the round's index page."""
+
 STAGE_SHARES: dict[IndexStage, tuple[float, float]] = {
     IndexStage.READING: (0.0, 0.35),
     IndexStage.WEIGHTING: (0.35, 0.65),
@@ -70,16 +74,28 @@ STAGE_SHARES: dict[IndexStage, tuple[float, float]] = {
 replaying the weighting run, re-weighting the replicates, scoring, ranking)."""
 
 
-def jobs_folder() -> Path:
-    """Where index job files are kept, created (owner-only) if missing."""
-    folder = Path(current_app.instance_path) / "index_jobs"
+def jobs_folder(round_id: int) -> Path:
+    """Where the round's index job files are kept, created (owner-only) if missing."""
+    folder = Path(current_app.instance_path) / "index_jobs" / str(int(round_id))
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     return folder
 
 
-def read_job(job_id: str) -> dict[str, Any] | None:
-    """The index job ``job_id`` (None for an id that is not one, or no such job)."""
-    return job_files.read_job(jobs_folder(), job_id)
+def read_job(round_id: int, job_id: str) -> dict[str, Any] | None:
+    """The round's index job ``job_id`` (None for an id that is not one, or no such job)."""
+    return job_files.read_job(jobs_folder(round_id), job_id)
+
+
+def recent_jobs(round_id: int, count: int = RECENT_LISTED) -> list[dict[str, Any]]:
+    """The round's ``count`` latest index jobs, the newest first."""
+    found = [
+        job
+        for path in sorted(
+            jobs_folder(round_id).glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True
+        )[:count]
+        if (job := job_files.read_job(path.parent, path.stem)) is not None
+    ]
+    return sorted(found, key=lambda job: job["started_at"], reverse=True)
 
 
 def background_from() -> int:
@@ -119,7 +135,7 @@ def _compute(job: dict[str, Any], round_: Round, user: User, write: bool) -> Non
         moved = percent != job["done"] or stage.value != job["stage"]
         job.update(stage=stage.value, stage_done=done, stage_total=total, done=percent)
         if write and moved:
-            job_files.write_job(jobs_folder(), job)
+            job_files.write_job(jobs_folder(job["round_id"]), job)
 
     try:
         computed = compute_round_index(round_, replicates=replicates(), progress=progress)
@@ -159,7 +175,7 @@ def _run_in_thread(app: Flask, job: dict[str, Any]) -> None:
             db.session.rollback()
             current_app.logger.exception("index job %s failed", job["id"])
             job.update(status="failed", error=type(error).__name__)
-        job_files.write_job(jobs_folder(), job)
+        job_files.write_job(jobs_folder(job["round_id"]), job)
 
 
 def start_index_job(round_: Round, kind: str, note: str = "") -> dict[str, Any]:
@@ -168,7 +184,7 @@ def start_index_job(round_: Round, kind: str, note: str = "") -> dict[str, Any]:
     if kind not in KINDS:
         raise ValueError(f"an index job is one of {KINDS}, not {kind!r}")
     user = current_account()
-    folder = jobs_folder()
+    folder = jobs_folder(round_.id)
     job = job_files.new_job(
         folder,
         kind=kind,

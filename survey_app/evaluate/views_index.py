@@ -8,6 +8,7 @@ shows the progress; the job's page shows the result.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import abort, flash, jsonify, redirect, render_template, url_for
@@ -22,6 +23,7 @@ from survey_app.evaluate.forms import PublishForm
 from survey_app.evaluate.index_jobs import (
     evaluated_responses,
     read_job,
+    recent_jobs,
     replicates,
     start_index_job,
 )
@@ -31,7 +33,15 @@ from survey_app.evaluate.views_home import unit_progress
 from survey_app.i18n import current_language
 from survey_app.index_service import IndexStage, evaluated_units, responses_left_out
 from survey_app.job_files import is_stalled, status_of
-from survey_app.models import FrameCell, IndexSnapshot, Role, Round, StatisticValue, db
+from survey_app.models import (
+    FrameCell,
+    IndexSnapshot,
+    Role,
+    Round,
+    StatisticValue,
+    User,
+    db,
+)
 
 PUBLISHING = (Role.ADMIN, Role.EVALUATOR)
 """Who publishes the index."""
@@ -98,7 +108,33 @@ def index(round_id: int) -> ResponseReturnValue:
         published=published_snapshot(round_),
         replicates=replicates(),
         form=ActionForm(),
+        jobs=_listed_jobs(round_),
     )
+
+
+@dataclass(frozen=True)
+class ListedJob:
+    """An index job as the round's index page lists it."""
+
+    job: dict[str, Any]
+    started_by: str
+    stalled: bool
+
+
+def _listed_jobs(round_: Round) -> list[ListedJob]:
+    """The round's latest index jobs, with who started them."""
+    jobs = recent_jobs(round_.id)
+    starters = {job["user_id"] for job in jobs}
+    names = {
+        user_id: name
+        for user_id, name in db.session.execute(
+            select(User.id, User.display_name).where(User.id.in_(starters))
+        )
+    }
+    return [
+        ListedJob(job, names.get(job["user_id"], gettext("system")), is_stalled(job))
+        for job in jobs
+    ]
 
 
 @bp.post("/rounds/<int:round_id>/index/preview")
@@ -115,7 +151,7 @@ def index_preview(round_id: int) -> ResponseReturnValue:
 
 def _job_or_404(round_: Round, job_id: str) -> dict[str, Any]:
     """The index job ``job_id`` of ``round_``; 404 for another round's or none."""
-    job = read_job(job_id)
+    job = read_job(round_.id, job_id)
     if job is None or job["round_id"] != round_.id:
         abort(404)
     return job

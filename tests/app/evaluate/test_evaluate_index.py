@@ -443,9 +443,10 @@ def _statuses(client: FlaskClient, location: str) -> list[dict[str, Any]]:
 
 
 def _job(app: Flask, location: str) -> dict[str, Any]:
-    """The job file behind a job's address."""
+    """The job file behind a job's address (``…/rounds/<round>/index/jobs/<job>``)."""
+    parts = location.split("/")
     with app.app_context():
-        job = read_job(location.rsplit("/", 1)[1])
+        job = read_job(int(parts[parts.index("rounds") + 1]), parts[-1])
     assert job is not None
     return job
 
@@ -529,12 +530,12 @@ def test_a_failed_or_stalled_job_says_what_to_do(
     assert "The index could not be computed" in page.text and "RuntimeError" in page.text
     with app.app_context():
         assert db.session.scalars(select(IndexSnapshot)).all() == []
-        job = read_job(location.rsplit("/", 1)[1])
+        job = read_job(round_id, location.rsplit("/", 1)[1])
         assert job is not None
         job.update(status="running")
-        write_job(index_jobs.jobs_folder(), job)
+        write_job(index_jobs.jobs_folder(round_id), job)
         stale = (utcnow() - timedelta(minutes=11)).isoformat(timespec="seconds")
-        path = index_jobs.jobs_folder() / f"{job['id']}.json"
+        path = index_jobs.jobs_folder(round_id) / f"{job['id']}.json"
         path.write_text(json.dumps({**job, "updated_at": stale}), encoding="utf-8")
     page = evaluator.get(location)
     assert "has not moved for more than ten minutes" in page.text
@@ -608,3 +609,26 @@ def test_a_preview_read_after_a_later_publication_says_so(
     again = preview_index(evaluator, round_id)
     assert "reproduces the published index exactly" in again.text
     assert "after this computation" not in again.text
+
+
+def test_the_index_page_lists_the_latest_computations(
+    app: Flask, round_id: int, evaluator: FlaskClient
+) -> None:
+    """Newest first, with who started each, what it was and its state, each linking to its
+    page; another round's computations are not listed."""
+    assert "Recent computations" not in evaluator.get(f"/evaluate/rounds/{round_id}/index").text
+    gaps = add_round(app, "dept-gaps", ("planning",))
+    _start(evaluator, gaps, "preview")
+    preview = _start(evaluator, round_id, "preview")
+    app.config["INDEX_BACKGROUND_FROM"] = 1
+    publication = _start(evaluator, round_id, "publish")
+    _statuses(evaluator, publication)
+    page = evaluator.get(f"/evaluate/rounds/{round_id}/index").text
+    listed = page.split('id="jobs-title"')[1].split("</table>")[0]
+    rows = listed.split("<tr>")[2:]
+    assert len(rows) == 2
+    assert f'href="{publication}"' in rows[0] and "Publication" in rows[0]
+    assert f'href="{preview}"' in rows[1] and "Preview" in rows[1]
+    assert all("Eva" in row and "Done" in row for row in rows)
+    gaps_page = evaluator.get(f"/evaluate/rounds/{gaps}/index").text
+    assert "Cannot be computed yet" in gaps_page and f'href="{preview}"' not in gaps_page
