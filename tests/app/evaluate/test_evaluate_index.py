@@ -600,11 +600,19 @@ def test_the_overall_progress_never_goes_back(points: list[tuple[IndexStage, int
 def test_a_preview_read_after_a_later_publication_says_so(
     app: Flask, round_id: int, evaluator: FlaskClient
 ) -> None:
-    """A preview computed before the index was published is not shown as reproducing it."""
+    """A preview computed before a publication is not shown as reproducing it, nor compared
+    with an older snapshot than the one the reports show."""
     location = _start(evaluator, round_id, "preview")
     _publish(evaluator, round_id)
     page = evaluator.get(location)
     assert "after this computation: compute the index again to compare with it" in page.text
+    assert "reproduces the published index exactly" not in page.text
+    compared = preview_index(evaluator, round_id)
+    assert "reproduces the published index exactly" in compared.text
+    compared_at = compared.request.path
+    _publish(evaluator, round_id)
+    page = evaluator.get(compared_at)
+    assert "after this computation" in page.text
     assert "reproduces the published index exactly" not in page.text
     again = preview_index(evaluator, round_id)
     assert "reproduces the published index exactly" in again.text
