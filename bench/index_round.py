@@ -236,15 +236,15 @@ def time_index(url: str, folder: Path, round_id: int, replicates: int) -> float:
 
 def time_pages(url: str, folder: Path, round_id: int) -> list[str]:
     """The evaluator's pages of the round, timed (module docstring): lines to print."""
-    import re
     import secrets
     import statistics
+
+    from live_survey import CSRF
 
     from survey_app import create_app
     from survey_app.auth.accounts import create_user
     from survey_app.models import Role, db
 
-    csrf = re.compile(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"')
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(folder / "instance")})
     password = secrets.token_urlsafe(16)
     with app.app_context(), app.test_request_context():
@@ -262,7 +262,7 @@ def time_pages(url: str, folder: Path, round_id: int) -> list[str]:
 
     def token(html: str) -> str:
         """The page's CSRF token."""
-        found = csrf.search(html)
+        found = CSRF.search(html)
         assert found, "no CSRF token"
         return found.group(1)
 
