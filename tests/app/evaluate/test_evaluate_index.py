@@ -640,3 +640,27 @@ def test_the_index_page_lists_the_latest_computations(
     assert all("Eva" in row and "Done" in row for row in rows)
     gaps_page = evaluator.get(f"/evaluate/rounds/{gaps}/index").text
     assert "Cannot be computed yet" in gaps_page and f'href="{preview}"' not in gaps_page
+
+
+def test_a_refused_button_says_why_and_starts_nothing(
+    app: Flask, round_id: int, evaluator: FlaskClient
+) -> None:
+    """Compute without a CSRF token, publish with a note over 2,000 characters: back to the
+    index page with the reason; no job file, no snapshot."""
+    computed = evaluator.post(f"/evaluate/rounds/{round_id}/index/preview", data={})
+    assert computed.status_code == 302
+    assert computed.headers["Location"].endswith(f"/evaluate/rounds/{round_id}/index")
+    page = evaluator.get(computed.headers["Location"])
+    assert "The index was not computed: reload the page and try again." in page.text
+    assert "Recent computations" not in page.text
+    preview = preview_index(evaluator, round_id)
+    published = evaluator.post(
+        f"/evaluate/rounds/{round_id}/index/publish",
+        data={"csrf_token": csrf_token(preview.text), "note": "x" * 2001},
+    )
+    assert published.status_code == 302
+    page = evaluator.get(published.headers["Location"])
+    assert "The index was not published: compute it again and retry." in page.text
+    with app.app_context():
+        assert db.session.scalars(select(IndexSnapshot)).all() == []
+        assert len(index_jobs.recent_jobs(round_id)) == 1
