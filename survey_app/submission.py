@@ -31,6 +31,7 @@ from sqlalchemy import delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 
 from questionnaires.loader import Questionnaire
+from survey_app.drafts import LiveDraft
 from survey_app.models import (
     Access,
     Draft,
@@ -141,12 +142,14 @@ def _claim_invitation(invitation_id: int) -> bool:
     return getattr(claimed, "rowcount", 0) == 1
 
 
-def submit(draft: Draft, questionnaire: Questionnaire, device: Device, today: date) -> Outcome:
+def submit(draft: LiveDraft, questionnaire: Questionnaire, device: Device, today: date) -> Outcome:
     """Store the draft's answers as a response once, in one transaction with the invitation's
     and the draft's deletion."""
     key = draft.submission_key
-    offer = draft.round_questionnaire
-    invitation = draft.invitation
+    offer = db.session.get_one(RoundQuestionnaire, draft.offer_id)
+    invitation = (
+        db.session.get(Invitation, draft.invitation_id) if draft.invitation_id is not None else None
+    )
     if offer.access == Access.INVITATION and invitation is None:
         return Outcome.ALREADY_STORED if is_stored(key) else Outcome.INVITATION_USED
     answers = dict(questionnaire.prune_hidden(draft.answers))
@@ -167,15 +170,13 @@ def submit(draft: Draft, questionnaire: Questionnaire, device: Device, today: da
         submitted_on=today,
         submission_key=key,
     )
-    draft_id = draft.id
-    db.session.expunge(draft)
     try:
         if invitation is not None and not _claim_invitation(invitation.id):
             db.session.rollback()
             return Outcome.ALREADY_STORED if is_stored(key) else Outcome.INVITATION_USED
         db.session.add(response)
         close_if_full(response)
-        db.session.execute(delete(Draft).where(Draft.id == draft_id))
+        db.session.execute(delete(Draft).where(Draft.id == draft.id))
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -185,7 +186,7 @@ def submit(draft: Draft, questionnaire: Questionnaire, device: Device, today: da
     return Outcome.STORED
 
 
-def discard(draft: Draft) -> None:
+def discard(draft: LiveDraft) -> None:
     """Delete a draft that can no longer be submitted (its code was used by another)."""
     db.session.execute(delete(Draft).where(Draft.id == draft.id))
     db.session.commit()

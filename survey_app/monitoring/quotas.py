@@ -36,8 +36,8 @@ from sqlalchemy import case, func, select
 from questionnaires.loader import Questionnaire
 from questionnaires.model import Page
 from survey_app.audit import record_audit, state
+from survey_app.drafts import LiveDraft
 from survey_app.models import (
-    Draft,
     FrameCell,
     Invitation,
     Response,
@@ -123,7 +123,7 @@ def closed_for(
 def turns_away(
     offer: OfferFacts,
     questionnaire: Questionnaire,
-    draft: Draft,
+    draft: LiveDraft,
     page: Page,
     answers: Mapping[str, Any],
 ) -> bool:
@@ -133,7 +133,12 @@ def turns_away(
     sampling_items = {code for code in (rules.unit, rules.stratum) if code is not None}
     on_page = sampling_items & {item.code for item in page.items}
     entering = not draft.answers or any(code not in draft.answers for code in on_page)
-    return entering and closed_for(offer, draft.invitation, questionnaire, answers)
+    if not entering:
+        return False
+    invitation = (
+        db.session.get(Invitation, draft.invitation_id) if draft.invitation_id is not None else None
+    )
+    return closed_for(offer, invitation, questionnaire, answers)
 
 
 def _responses(round_id: int, unit_id: int, group: str, stratum: str) -> int:

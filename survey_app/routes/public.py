@@ -65,7 +65,7 @@ def resume() -> ResponseReturnValue:
         draft = drafts.find_by_resume_code(form.code.data)
         if draft is not None:
             drafts.remember(draft)
-            survey = survey_of_offer(draft.round_questionnaire_id)
+            survey = survey_of_offer(draft.offer_id)
             flash(gettext("Welcome back. Your answers have been restored."), "success")
             return redirect(
                 url_for(

@@ -36,12 +36,12 @@ from wtforms.validators import ValidationError
 
 from questionnaires.model import Page
 from survey_app import drafts, navigation
+from survey_app.drafts import LiveDraft
 from survey_app.errors import DATABASE_UNAVAILABLE
 from survey_app.extensions import limiter, submission_limit
 from survey_app.forms.entry import StartForm, SubmitForm, csrf_message
 from survey_app.forms.pages import PageForm, PageFormBuilder, field_name, page_form_builder
 from survey_app.i18n import current_language
-from survey_app.models import Draft
 from survey_app.monitoring.quotas import turns_away
 from survey_app.paradata import device_class
 from survey_app.review import review_sections
@@ -98,7 +98,7 @@ def _lost_draft() -> ResponseReturnValue:
     return redirect(url_for("invitations.code_entry"))
 
 
-def _enough_answers(draft: Draft) -> ResponseReturnValue:
+def _enough_answers(draft: LiveDraft) -> ResponseReturnValue:
     """Thank a respondent whose group has enough answers, and drop their draft."""
     discard(draft)
     drafts.forget()
@@ -177,7 +177,9 @@ def _kept_notice() -> str:
 
 
 @contextmanager
-def _kept_if_unsaved(draft: Draft, page_id: str, page_answers: dict[str, Any]) -> Iterator[None]:
+def _kept_if_unsaved(
+    draft: LiveDraft, page_id: str, page_answers: dict[str, Any]
+) -> Iterator[None]:
     """Keep ``page_answers`` in the session cookie when the database cannot save them (the
     error then shows the 503 page, ``survey_app.errors``)."""
     draft_id = draft.id
@@ -188,7 +190,7 @@ def _kept_if_unsaved(draft: Draft, page_id: str, page_answers: dict[str, Any]) -
         raise
 
 
-def _draft_for_post() -> Draft | None:
+def _draft_for_post() -> LiveDraft | None:
     """The session's draft; a public survey whose session was lost gets a fresh one so the
     posted answers are not lost."""
     survey = current()
@@ -268,7 +270,7 @@ def visible(page_id: str) -> ResponseReturnValue:
     return jsonify(visible=[item.code for item in shown.items if item.code in codes])
 
 
-def _render_review(draft: Draft, form: SubmitForm, notice: str | None = None) -> str:
+def _render_review(draft: LiveDraft, form: SubmitForm, notice: str | None = None) -> str:
     """The review page for ``draft``."""
     survey = current()
     language = current_language()
