@@ -14,9 +14,9 @@ from survey_app.navigation import visible_codes, visible_pages
 
 @dataclass(frozen=True)
 class ReviewRow:
-    """One question and its answer as shown on the review page."""
+    """One question and its answer as shown on the review page (its section names the page to
+    change it on)."""
 
-    page_id: str
     item_code: str
     question: str
     answer: str | None
@@ -55,7 +55,6 @@ def _section(
     """The rows of one page."""
     rows = [
         ReviewRow(
-            page.id,
             item.code,
             item.text.get(language),
             answer_text(questionnaire, item, answers[item.code], language)

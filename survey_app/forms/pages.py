@@ -46,7 +46,7 @@ class QuestionView:
     kind: str
     label: str
     hint: str | None
-    options: list[Option]
+    options: tuple[Option, ...]
     required: bool
     relevant: bool
     conditional: bool
@@ -79,6 +79,17 @@ def conditional_codes(page: Page) -> frozenset[str]:
     )
 
 
+def _options(handler: FieldHandler, language: str) -> tuple[Option, ...]:
+    """An item's choices as shown in ``language``: a special answer ("don't know") that
+    follows the scale gets an "or" divider before it."""
+    options = []
+    for index, choice in enumerate(handler.choices):
+        special = choice.special is not None
+        follows_scale = index > 0 and handler.choices[index - 1].special is None
+        options.append(Option(choice.code, choice.label.get(language), special and follows_scale))
+    return tuple(options)
+
+
 class PageFormBuilder:
     """Builds, binds and reads the form of one page in one language. A builder keeps no
     request's data: :func:`page_form_builder` makes one per questionnaire, page and language
@@ -99,6 +110,9 @@ class PageFormBuilder:
         fields = {field_name(code): handler.field() for code, handler in self.handlers.items()}
         self.form_class: type[PageForm] = type(f"PageForm_{page.id}", (self.form_base,), fields)
         self.conditional = conditional_codes(page)
+        self.options: dict[str, tuple[Option, ...]] = {
+            code: _options(handler, language) for code, handler in self.handlers.items()
+        }
 
     def bind(self, formdata: MultiDict[str, str] | None, answers: dict[str, Any]) -> PageForm:
         """The form filled from ``formdata`` when posted, else from the stored ``answers``."""
@@ -159,21 +173,13 @@ class PageFormBuilder:
 
     def _view(self, item: Item, form: PageForm, relevant: bool, required: bool) -> QuestionView:
         """The view of one item."""
-        handler = self.handlers[item.code]
-        options = []
-        for index, choice in enumerate(handler.choices):
-            special = choice.special is not None
-            follows_scale = index > 0 and handler.choices[index - 1].special is None
-            options.append(
-                Option(choice.code, choice.label.get(self.language), special and follows_scale)
-            )
         return QuestionView(
             code=item.code,
             field=form[field_name(item.code)],
             kind=_kind(item),
             label=item.text.get(self.language),
             hint=item.help.get(self.language) if item.help else None,
-            options=options,
+            options=self.options[item.code],
             required=required if relevant else item.required is not False,
             relevant=relevant,
             conditional=item.code in self.conditional,
