@@ -22,6 +22,10 @@ SIGNED_IN_AT = "staff_signed_in_at"
 SEEN_AT = "staff_seen_at"
 """Session key: the time of the user's last request (Unix seconds)."""
 
+USER_ID_KEY = "_user_id"
+"""Flask-Login's session key for the signed-in user (it signs nobody in any other way: no
+remember-me cookie, no request loader)."""
+
 DEFAULT_LIFETIME = timedelta(hours=12)
 DEFAULT_IDLE_TIMEOUT = timedelta(minutes=30)
 
@@ -59,8 +63,9 @@ def is_expired(now: float) -> bool:
 
 
 def check_session() -> None:
-    """Sign out an expired staff session; otherwise note this request as activity."""
-    if not current_user.is_authenticated:
+    """Sign out an expired staff session; otherwise note this request as activity. A session
+    that names no user (every respondent's) is left alone without loading a user."""
+    if USER_ID_KEY not in session or not current_user.is_authenticated:
         return
     now = time.time()
     if is_expired(now):
