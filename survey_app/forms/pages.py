@@ -30,11 +30,13 @@ class PageForm(FlaskForm):  # type: ignore[misc]
 
 @dataclass(frozen=True)
 class Option:
-    """One choice as shown: code, label, and whether an "or" divider precedes it."""
+    """One choice as shown: code, label, whether an "or" divider precedes it, and the id of
+    its input."""
 
     code: str
     label: str
     divider: bool
+    input_id: str
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class QuestionView:
     kind: str
     label: str
     hint: str | None
+    described_by: str | None
     options: tuple[Option, ...]
     required: bool
     relevant: bool
@@ -79,14 +82,21 @@ def conditional_codes(page: Page) -> frozenset[str]:
     )
 
 
-def _options(handler: FieldHandler, language: str) -> tuple[Option, ...]:
-    """An item's choices as shown in ``language``: a special answer ("don't know") that
+def _options(code: str, handler: FieldHandler, language: str) -> tuple[Option, ...]:
+    """Item ``code``'s choices as shown in ``language``: a special answer ("don't know") that
     follows the scale gets an "or" divider before it."""
     options = []
     for index, choice in enumerate(handler.choices):
         special = choice.special is not None
         follows_scale = index > 0 and handler.choices[index - 1].special is None
-        options.append(Option(choice.code, choice.label.get(language), special and follows_scale))
+        options.append(
+            Option(
+                choice.code,
+                choice.label.get(language),
+                special and follows_scale,
+                f"{field_name(code)}-{choice.code}",
+            )
+        )
     return tuple(options)
 
 
@@ -111,7 +121,7 @@ class PageFormBuilder:
         self.form_class: type[PageForm] = type(f"PageForm_{page.id}", (self.form_base,), fields)
         self.conditional = conditional_codes(page)
         self.options: dict[str, tuple[Option, ...]] = {
-            code: _options(handler, language) for code, handler in self.handlers.items()
+            code: _options(code, handler, language) for code, handler in self.handlers.items()
         }
 
     def bind(self, formdata: MultiDict[str, str] | None, answers: dict[str, Any]) -> PageForm:
@@ -173,12 +183,18 @@ class PageFormBuilder:
 
     def _view(self, item: Item, form: PageForm, relevant: bool, required: bool) -> QuestionView:
         """The view of one item."""
+        field = form[field_name(item.code)]
+        hint = item.help.get(self.language) if item.help else None
+        described_by = [f"{field.id}-hint"] if hint else []
+        if field.errors:
+            described_by.append(f"{field.id}-error")
         return QuestionView(
             code=item.code,
-            field=form[field_name(item.code)],
+            field=field,
             kind=_kind(item),
             label=item.text.get(self.language),
-            hint=item.help.get(self.language) if item.help else None,
+            hint=hint,
+            described_by=" ".join(described_by) or None,
             options=self.options[item.code],
             required=required if relevant else item.required is not False,
             relevant=relevant,
