@@ -1,13 +1,13 @@
 """Drafts: answers in progress on the server, found through the id in the session cookie.
 
-A draft lives ``DRAFT_LIFETIME`` (30 days by default) after its last save. Requests read it
-as a :class:`LiveDraft`, one row's plain values, and write it with single statements built once
-(:data:`_SAVE_PAGE`): drafts are the hottest rows of a survey, read by nearly every respondent
-request and written by every page posted, so they skip the ORM's object loading, change
-tracking and flush (a third to a half of a page's database cost in a profile of
-``bench/respondent_pages.py``). Its one-time
+A draft lives ``DRAFT_LIFETIME`` (30 days by default) after its last save. Its one-time
 submission key makes submitting idempotent; its resume code (shown once, stored as a keyed
 hash) lets the respondent continue on another day or device.
+
+Requests read a draft as a :class:`LiveDraft`, one row's plain values, and write it with single
+statements built once (:data:`_SAVE_PAGE`): drafts are the hottest rows of a survey, read by
+nearly every respondent request and written by every page posted, so they skip the ORM's
+object loading, change tracking and flush (ADR 0003, addendum).
 
 Time on a page runs from the moment it is sent (:func:`mark_shown`, kept in the signed session
 cookie so that showing a page writes nothing to the database) to the moment its answers are
