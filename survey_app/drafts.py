@@ -167,6 +167,13 @@ def of_invitation(invitation: Invitation) -> LiveDraft | None:
     return _first_live(_LIVE.where(_drafts.c.invitation_id == invitation.id))
 
 
+def invitation_of(draft: LiveDraft) -> Invitation | None:
+    """The invitation ``draft`` was opened with, while it is still issued and linked."""
+    if draft.invitation_id is None:
+        return None
+    return db.session.get(Invitation, draft.invitation_id)
+
+
 def mark_shown(page_id: str) -> None:
     """Record in the session that ``page_id`` is on screen from now on (the start of its
     timing); nothing is written to the database."""

@@ -31,7 +31,7 @@ from sqlalchemy import delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 
 from questionnaires.loader import Questionnaire
-from survey_app.drafts import LiveDraft
+from survey_app.drafts import LiveDraft, invitation_of
 from survey_app.models import (
     Access,
     Draft,
@@ -147,9 +147,7 @@ def submit(draft: LiveDraft, questionnaire: Questionnaire, device: Device, today
     and the draft's deletion."""
     key = draft.submission_key
     offer = db.session.get_one(RoundQuestionnaire, draft.offer_id)
-    invitation = (
-        db.session.get(Invitation, draft.invitation_id) if draft.invitation_id is not None else None
-    )
+    invitation = invitation_of(draft)
     if offer.access == Access.INVITATION and invitation is None:
         return Outcome.ALREADY_STORED if is_stored(key) else Outcome.INVITATION_USED
     answers = dict(questionnaire.prune_hidden(draft.answers))

@@ -210,8 +210,8 @@ class PageFormBuilder:
         errors: list[tuple[str, str]] = []
         for item in self.page.items:
             field = form[field_name(item.code)]
-            choices = self.handlers[item.code].choices
-            anchor = f"{field.id}-{choices[0].code}" if choices else field.id
+            options = self.options[item.code]
+            anchor = options[0].input_id if options else field.id
             question = item.text.get(self.language)
             errors.extend((anchor, f"{question} {message}") for message in field.errors)
         return errors

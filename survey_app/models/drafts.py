@@ -10,11 +10,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column
 
 from survey_app.models.base import Base, utcnow
-from survey_app.models.invitations import Invitation
-from survey_app.models.rounds import RoundQuestionnaire
 
 
 class Draft(Base):
@@ -34,6 +32,3 @@ class Draft(Base):
     resume_code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
-
-    round_questionnaire: Mapped[RoundQuestionnaire] = relationship()
-    invitation: Mapped[Invitation | None] = relationship()

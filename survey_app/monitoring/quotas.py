@@ -36,7 +36,7 @@ from sqlalchemy import case, func, select
 from questionnaires.loader import Questionnaire
 from questionnaires.model import Page
 from survey_app.audit import record_audit, state
-from survey_app.drafts import LiveDraft
+from survey_app.drafts import LiveDraft, invitation_of
 from survey_app.models import (
     FrameCell,
     Invitation,
@@ -135,10 +135,7 @@ def turns_away(
     entering = not draft.answers or any(code not in draft.answers for code in on_page)
     if not entering:
         return False
-    invitation = (
-        db.session.get(Invitation, draft.invitation_id) if draft.invitation_id is not None else None
-    )
-    return closed_for(offer, invitation, questionnaire, answers)
+    return closed_for(offer, invitation_of(draft), questionnaire, answers)
 
 
 def _responses(round_id: int, unit_id: int, group: str, stratum: str) -> int:
