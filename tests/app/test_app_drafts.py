@@ -6,11 +6,13 @@ import secrets
 from collections.abc import Callable
 from datetime import timedelta
 
+import pytest
 import redis
-from app_helpers import CITIZENS, csrf_token, demo, start
+from app_helpers import CITIZENS, csrf_token, demo, page_data, questionnaire, start
 from flask import Flask
 from flask.testing import FlaskClient
 
+from survey_app.drafts import SESSION_KEY
 from survey_app.models import Draft, Invitation, InvitationStatus, db
 from survey_app.models.base import utcnow
 
@@ -49,6 +51,40 @@ def test_expired_draft_is_neither_shown_nor_resumed(app: Flask, client: FlaskCli
     start(other)
     with app.app_context():
         assert [d.expires_at > utcnow() for d in db.session.scalars(db.select(Draft))] == [True]
+
+
+@pytest.mark.parametrize("named", ["0" * 32, 12345, ["list"], "another survey's draft"])
+def test_a_session_naming_no_live_draft_of_its_survey_loses_no_posted_answer(
+    app: Flask, client: FlaskClient, named: object
+) -> None:
+    """A session whose draft id is unknown, malformed or another survey's is sent back to the
+    start when it asks for a page; a page it posts is stored in a fresh draft of its own."""
+    demo(app)
+    location = start(client).headers["Location"]
+    token = csrf_token(client.get(location).text)
+    if named == "another survey's draft":
+        other = app.test_client()
+        start(other, "/r/demo/province_department")
+        with other.session_transaction() as other_session:
+            named = other_session[SESSION_KEY]
+    with app.app_context():
+        kept = set(db.session.scalars(db.select(Draft.id)))
+    with client.session_transaction() as session:
+        session[SESSION_KEY] = named
+    assert client.get(location).headers["Location"] == f"{CITIZENS}/"
+    form = questionnaire()
+    expected: dict[str, object] = {}
+    data = page_data(form, form.page(location.rsplit("/p/", 1)[1]), expected, {})
+    posted = client.post(location, data={**data, "csrf_token": token, "action": "next"})
+    assert posted.status_code == 302
+    assert "/p/" in posted.headers["Location"]
+    with client.session_transaction() as session:
+        fresh = session[SESSION_KEY]
+    with app.app_context():
+        draft = db.session.get_one(Draft, fresh)
+        assert fresh not in kept
+        assert draft.answers == expected
+        assert set(db.session.scalars(db.select(Draft.id))) == kept | {fresh}
 
 
 def test_revoked_code_is_refused(app: Flask, client: FlaskClient) -> None:
