@@ -18,12 +18,19 @@ gunicorn settings): our throughput is printed as a share of it (target ≥ 60%).
 second, shorter run at 50 concurrent clients gives the p99 latency target (< 200 ms). Targets
 are printed as met or NOT met; the exit status is 1 when a database check fails or a run times
 out.
+
+The last line gives the bounds the load client itself sets on this machine, from the processor
+time measured on both sides: the client is one process, so it cannot send more requests a
+second than one over its own time a request, however fast the server; and with the client on
+the same cores, the throughput target leaves the server a budget per request that the line
+compares with the server's measured time.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import resource
 import sys
 from collections.abc import Callable, Coroutine
@@ -79,9 +86,18 @@ class Run:
 
     def cpu_per_request(self) -> str:
         """Server and client processor milliseconds per answered request."""
-        count = max(self.tally.requests, 1)
-        return (f"processor time per request: server {1000 * self.server_cpu / count:.2f} ms, "
-                f"load client {1000 * self.client_cpu / count:.2f} ms")
+        return (f"processor time per request: server {self.server_ms:.2f} ms, "
+                f"load client {self.client_ms:.2f} ms")
+
+    @property
+    def server_ms(self) -> float:
+        """The server's (master and workers) processor milliseconds per answered request."""
+        return 1000 * self.server_cpu / max(self.tally.requests, 1)
+
+    @property
+    def client_ms(self) -> float:
+        """The load client's processor milliseconds per answered request."""
+        return 1000 * self.client_cpu / max(self.tally.requests, 1)
 
     @property
     def rate(self) -> float:
@@ -219,7 +235,29 @@ def bench_database(name: str, arguments: argparse.Namespace, logs: Path) -> bool
           f"({main.rate:,.0f} / {floor.rate:,.0f} req/s): {verdict(share >= THROUGHPUT_TARGET)}")
     print(f"TARGET p99 < {P99_TARGET_MS:.0f} ms at {P99_CONCURRENCY} concurrent: "
           f"{low.p99_ms:.0f} ms: {verdict(low.p99_ms < P99_TARGET_MS)}")
+    print(bounds(main, floor))
     return ok
+
+
+def bounds(main: Run, floor: Run) -> str:
+    """What the load client's own cost allows: it is one process, so it sends at most one
+    request per its processor time a request, whatever the server's speed; and with the
+    machine's cores shared, the throughput target leaves the server ``cores / target rate``
+    minus the client's time a request (an upper bound: it ignores every other process)."""
+    if not floor.rate or not main.client_ms:
+        return "bounds: not measured"
+    ceiling = 1000 / main.client_ms
+    target_rate = THROUGHPUT_TARGET * floor.rate
+    cores = os.cpu_count() or 1
+    server_budget = 1000 * cores / target_rate - main.client_ms
+    return (
+        f"bounds: the load client (one process) spends {main.client_ms:.2f} ms of processor "
+        f"time on each of our requests, so it can send at most {ceiling:,.0f} req/s = "
+        f"{ceiling / floor.rate:.0%} of the bare app's rate with an infinitely fast server; "
+        f"{THROUGHPUT_TARGET:.0%} ({target_rate:,.0f} req/s) on {cores} shared cores leaves "
+        f"the server at most {server_budget:.2f} ms a request (measured: "
+        f"{main.server_ms:.2f} ms)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
