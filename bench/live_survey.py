@@ -16,12 +16,15 @@ before the first has been answered; both must land where one would.
 from __future__ import annotations
 
 import asyncio
+import functools
+import json
 import os
 import re
 import secrets
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -454,6 +457,13 @@ def location(response: httpx.Response) -> str:
     return httpx.URL(response.headers["Location"]).path
 
 
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """One TLS context for every client (unused on plain HTTP, but each new client would
+    otherwise load the certificate store: 20 ms of the load client's time)."""
+    return ssl.create_default_context()
+
+
 def new_http(base_url: str) -> httpx.AsyncClient:
     """A client for one concurrent respondent: no redirects followed, a kept-alive connection
     dropped after a second idle (before gunicorn closes it, after two)."""
@@ -462,11 +472,42 @@ def new_http(base_url: str) -> httpx.AsyncClient:
         follow_redirects=False,
         timeout=60.0,
         limits=httpx.Limits(max_connections=4, keepalive_expiry=1.0),
+        verify=tls_context(),
     )
 
 
 PAGES_PER_SUBMISSION = 8
 """Pages of the citizens' survey a respondent with the valid answers sees."""
+
+SERVER_HEADERS = frozenset({"connection", "content-length", "date", "server", "transfer-encoding"})
+"""Headers gunicorn writes itself, left out of a recording."""
+
+
+def record_walk(base_url: str, recording: Path) -> None:
+    """Complete the survey once at ``base_url`` and write every answer it got to
+    ``recording`` (JSON, ``"METHOD path"`` → status, headers, body) for
+    ``bench/recorded_app.py``."""
+    answers: dict[str, dict[str, Any]] = {}
+
+    async def keep(response: httpx.Response) -> None:
+        await response.aread()
+        answers[f"{response.request.method} {response.request.url.path}"] = {
+            "status": response.status_code,
+            "headers": [
+                [name, value]
+                for name, value in response.headers.multi_items()
+                if name.lower() not in SERVER_HEADERS
+            ],
+            "body": response.text,
+        }
+
+    async def walk() -> None:
+        async with new_http(base_url) as http:
+            http.event_hooks["response"] = [keep]
+            await Client(http, Answers(), Tally()).respond(None)
+
+    asyncio.run(walk())
+    recording.write_text(json.dumps(answers, ensure_ascii=False), encoding="utf-8")
 
 
 async def run_respondents(

@@ -12,18 +12,21 @@ flaky phone would. Measured: requests per second, p50/p95/p99 latency, errors. C
 database: exactly ``--submissions`` new responses, no submission key twice, every acknowledged
 submission stored.
 
-Then the same number of requests (at most ``--bare-requests``, 50,000 by default: its rate is
-steady long before) at the same concurrency go to ``bench/bare_app.py`` (a fixed page, same
-gunicorn settings): our throughput is printed as a share of it (target ≥ 60%). A
-second, shorter run at 50 concurrent clients gives the p99 latency target (< 200 ms). Targets
+A second, shorter run at 50 concurrent clients gives the p99 latency target (< 200 ms). Then the
+same number of requests as the main run (at most ``--bare-requests``, 50,000 by default: its
+rate is steady long before) at the same concurrency go to ``bench/bare_app.py`` (a fixed page,
+same gunicorn settings): our throughput is printed as a share of it (target ≥ 60%). Targets
 are printed as met or NOT met; the exit status is 1 when a database check fails or a run times
 out.
 
-The last line gives the bounds the load client itself sets on this machine, from the processor
-time measured on both sides: the client is one process, so it cannot send more requests a
-second than one over its own time a request, however fast the server; and with the client on
-the same cores, the throughput target leaves the server a budget per request that the line
-compares with the server's measured time.
+Last, respondents walk ``bench/recorded_app.py``, which answers each request with what the
+survey app answered to it in one recorded walk, at a fixed page's cost: as many requests as the
+bare app's run at the same concurrency, then ``--p99-submissions`` at 50 clients. That is the
+best any server could do with this load client. The last line gives these bounds: the
+recorded walk's rate as a share of the bare app's (the load client is one process, and our
+pages cost it more to parse and follow than a fixed page), its p99 at 50 clients, and, since
+client and server share the cores, the server processor time a request the throughput target
+leaves, next to the measured one.
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ from pathlib import Path
 from typing import Any
 
 from live_survey import (
+    PAGES_PER_SUBMISSION,
+    SURVEY,
     Server,
     Tally,
     app_environment,
@@ -48,6 +53,7 @@ from live_survey import (
     load_demo,
     percentile,
     postgres_database,
+    record_walk,
     run_fixed_page,
     run_respondents,
     sqlite_database,
@@ -65,7 +71,12 @@ P99_TARGET_MS = 200.0
 
 P99_CONCURRENCY = 50
 
-OUT = Path(__file__).resolve().parent / "out" / "load"
+REQUESTS_PER_SUBMISSION = 2 * PAGES_PER_SUBMISSION + 5
+"""A respondent's requests: the start page and Start, each page shown and posted, the review,
+the submission and the thank-you page."""
+
+BENCH = Path(__file__).resolve().parent
+OUT = BENCH / "out" / "load"
 """Where the servers' logs go (git-ignored)."""
 
 DATABASES: dict[str, Callable[[], AbstractContextManager[tuple[str, Path]]]] = {
@@ -179,6 +190,7 @@ def bench_database(name: str, arguments: argparse.Namespace, logs: Path) -> bool
         environment = app_environment(database_url, instance)
         load_demo(environment)
         server = Server("wsgi:app", environment, logs / f"{name}-gunicorn.log")
+        recording = logs / f"{name}-walk.json"
         server.log.unlink(missing_ok=True)
         server.start()
         try:
@@ -210,6 +222,7 @@ def bench_database(name: str, arguments: argparse.Namespace, logs: Path) -> bool
                 )
                 if low.tally.failed_respondents:
                     problems.append(f"{low.tally.failed_respondents} respondents could not finish")
+            record_walk(server.base_url, recording)
         finally:
             server.stop()
             forget_limits(environment["FLASK_RATELIMIT_KEY_PREFIX"])
@@ -219,44 +232,84 @@ def bench_database(name: str, arguments: argparse.Namespace, logs: Path) -> bool
     if not problems:
         print(f"database: {arguments.submissions:,} new responses, no key twice, every "
               f"acknowledged submission stored")
-    bare = Server("bare_app:app", {**environment, "PYTHONPATH": str(Path(__file__).parent)},
-                  logs / f"{name}-bare.log", ready_path="/")
-    bare.log.unlink(missing_ok=True)
-    bare.start()
-    try:
-        floor = fixed_page(bare, min(main.tally.requests, arguments.bare_requests),
-                           arguments.concurrency, arguments.timeout)
-    finally:
-        bare.stop()
+    floor = bare_app_run(
+        min(main.tally.requests, arguments.bare_requests), environment, arguments,
+        logs / f"{name}-bare.log",
+    )
     print(f"bare Flask app: {describe(floor.tally, floor.seconds)}")
     print(f"bare Flask app: {floor.cpu_per_request()}")
+    ceiling, ceiling_low = recorded_runs(
+        recording, environment, arguments, logs / f"{name}-recorded.log"
+    )
+    print(f"our recorded answers: {describe(ceiling.tally, ceiling.seconds)}")
+    print(f"our recorded answers: {ceiling.cpu_per_request()}")
+    print(f"our recorded answers at {P99_CONCURRENCY} concurrent: "
+          f"{describe(ceiling_low.tally, ceiling_low.seconds)}")
     share = main.rate / floor.rate if floor.rate else 0.0
     print(f"TARGET throughput ≥ {THROUGHPUT_TARGET:.0%} of the bare app: {share:.0%} "
           f"({main.rate:,.0f} / {floor.rate:,.0f} req/s): {verdict(share >= THROUGHPUT_TARGET)}")
     print(f"TARGET p99 < {P99_TARGET_MS:.0f} ms at {P99_CONCURRENCY} concurrent: "
           f"{low.p99_ms:.0f} ms: {verdict(low.p99_ms < P99_TARGET_MS)}")
-    print(bounds(main, floor))
+    print(bounds(main, floor, ceiling, ceiling_low))
     return ok
 
 
-def bounds(main: Run, floor: Run) -> str:
-    """What the load client's own cost allows: it is one process, so it sends at most one
-    request per its processor time a request, whatever the server's speed; and with the
-    machine's cores shared, the throughput target leaves the server ``cores / target rate``
-    minus the client's time a request (an upper bound: it ignores every other process)."""
-    if not floor.rate or not main.client_ms:
-        return "bounds: not measured"
-    ceiling = 1000 / main.client_ms
+def bare_app_run(
+    requests: int, environment: dict[str, str], arguments: argparse.Namespace, log: Path
+) -> Run:
+    """``requests`` GETs of the bare app's fixed page, served as the survey app was."""
+    bare = Server("bare_app:app", {**environment, "PYTHONPATH": str(BENCH)}, log, ready_path="/")
+    bare.log.unlink(missing_ok=True)
+    bare.start()
+    try:
+        return fixed_page(bare, requests, arguments.concurrency, arguments.timeout)
+    finally:
+        bare.stop()
+
+
+def recorded_runs(
+    recording: Path, environment: dict[str, str], arguments: argparse.Namespace, log: Path
+) -> tuple[Run, Run]:
+    """Respondents walking the survey as recorded (``recorded_app.py``): as many as the bare
+    app's run has requests at the main run's concurrency, then ``--p99-submissions`` at 50."""
+    server = Server(
+        "recorded_app:app",
+        {**environment, "PYTHONPATH": str(BENCH), "RECORDED_WALK": str(recording)},
+        log,
+        ready_path=f"{SURVEY}/",
+    )
+    server.log.unlink(missing_ok=True)
+    server.start()
+    try:
+        submissions = max(1, arguments.bare_requests // REQUESTS_PER_SUBMISSION)
+        main = respondents(server, submissions, arguments.concurrency, arguments.timeout)
+        low = respondents(server, arguments.p99_submissions, P99_CONCURRENCY, arguments.timeout)
+        return main, low
+    finally:
+        server.stop()
+
+
+def bounds(main: Run, floor: Run, ceiling: Run, ceiling_low: Run) -> str:
+    """What the load client itself allows on this machine. ``ceiling`` and ``ceiling_low`` (our
+    recorded answers served at a fixed page's cost, at the main and the p99 concurrency) are
+    the best a server could do with this client: the client parses and follows our pages, not
+    a fixed one. And since the client shares the machine's cores, the throughput target leaves
+    the server ``cores / target rate`` minus the client's processor time a request (an upper
+    bound: other processes are ignored)."""
+    if not floor.rate:
+        return "bounds: the bare app answered nothing"
     target_rate = THROUGHPUT_TARGET * floor.rate
     cores = os.cpu_count() or 1
     server_budget = 1000 * cores / target_rate - main.client_ms
     return (
-        f"bounds: the load client (one process) spends {main.client_ms:.2f} ms of processor "
-        f"time on each of our requests, so it can send at most {ceiling:,.0f} req/s = "
-        f"{ceiling / floor.rate:.0%} of the bare app's rate with an infinitely fast server; "
+        f"bounds: our answers replayed at a fixed page's cost reach {ceiling.rate:,.0f} req/s "
+        f"= {ceiling.rate / floor.rate:.0%} of the bare app's rate, the most any server could "
+        f"reach with this load client here (it spends {ceiling.client_ms:.2f} ms of processor "
+        f"time on each survey request, {floor.client_ms:.2f} ms on the fixed page); "
         f"{THROUGHPUT_TARGET:.0%} ({target_rate:,.0f} req/s) on {cores} shared cores leaves "
-        f"the server at most {server_budget:.2f} ms a request (measured: "
-        f"{main.server_ms:.2f} ms)"
+        f"our server at most {server_budget:.2f} ms a request (measured: {main.server_ms:.2f} "
+        f"ms); the p99 of the recorded answers at {P99_CONCURRENCY} concurrent is "
+        f"{ceiling_low.p99_ms:.0f} ms"
     )
 
 
