@@ -7,11 +7,14 @@ it to the pure engine as frames:
 * the **responses** of those units as the scoring frame, one row per response: ``response_id``,
   ``unit`` (code), ``respondent_group``, ``questionnaire`` (the database's ``questionnaire_id``
   under the name :mod:`analysis.scoring` filters on), ``stratum`` (blank: the unit's code),
-  ``cluster`` and one column per questionnaire item a survey leaf reads;
+  ``cluster`` and one column per questionnaire item a survey leaf reads (taken from the stored
+  answers: a single value as text, a list or a mapping as missing);
 * their **weighting** (:func:`survey_designs`, the one place the weight source is chosen): the
   round's adopted weighting run replayed as a function of the design weights
-  (``survey_app.weighting_runs.current_replay``), else design weights ``N_h / n_h`` of the
-  sampling frame's cells (``analysis.weighting``), which a note on the results names;
+  (``survey_app.weighting_runs.replay_run``), else design weights ``N_h / n_h`` of the
+  sampling frame's cells (``analysis.weighting``), which a note on the results names. The
+  responses are read once (:func:`read_responses`) for both: every response of the round with
+  its answers and the variables of the run's margins, the scoring frame taken from it;
 * **self-scores** and the append-only **appraisal decisions**, in the order taken
   (``analysis.selfassessment.apply_decisions`` → appraised points);
 * imported **statistics** (``analysis.index.statistic_points``).
@@ -101,9 +104,17 @@ from survey_app.models import (
     SelfScore,
     StatisticValue,
     Unit,
+    WeightingRun,
     db,
 )
-from survey_app.weighting_runs import ReplayError, RunReplay, current_replay
+from survey_app.weighting_runs import (
+    ReplayError,
+    RunReplay,
+    current_run,
+    load_responses,
+    replay_run,
+    replay_sources,
+)
 
 DEFAULT_REPLICATES = 200
 """Bootstrap replicates behind the rank intervals (``INDEX_REPLICATES`` in the config)."""
@@ -178,40 +189,43 @@ def _answer(value: object) -> str | None:
     return str(value)
 
 
-def responses_frame(round_: Round, scheme: Scheme) -> pd.DataFrame:
-    """The scoring frame of the round's responses to its evaluated units (module docstring)."""
-    items = survey_items(scheme)
-    rows = db.session.execute(
-        select(
-            Response.id,
-            Unit.code,
-            Response.respondent_group,
-            Response.questionnaire_id,
-            Response.stratum,
-            Response.cluster,
-            Response.answers,
-        )
-        .join(Unit, Unit.id == Response.unit_id)
-        .join(
-            RoundUnit,
-            (RoundUnit.unit_id == Response.unit_id) & (RoundUnit.round_id == Response.round_id),
-        )
-        .where(Response.round_id == round_.id)
-        .order_by(Response.id)
-    ).all()
-    records = [
-        (
-            response_id,
-            unit,
-            group,
-            questionnaire,
-            stratum or unit,
-            cluster,
-            *(_answer(answers.get(item)) for item in items),
-        )
-        for response_id, unit, group, questionnaire, stratum, cluster, answers in rows
+def _item_column(answers: Sequence[Mapping[str, object]], item: str) -> list[str | None]:
+    """``item``'s answer in each of ``answers`` as :func:`_answer` gives it (a stored choice
+    code, the common case, kept as it is without the call)."""
+    return [
+        value if type(value := stored.get(item)) is str else _answer(value) for stored in answers
     ]
-    return pd.DataFrame.from_records(records, columns=[*DESIGN_COLUMNS, *items]).astype(object)
+
+
+@dataclass(frozen=True, eq=False)
+class RoundResponses:
+    """The round's responses, read once (:func:`read_responses`): ``scoring`` is the scoring
+    frame (module docstring); ``stored`` holds every response of the round as
+    ``survey_app.weighting_runs.load_responses`` reads them, with the margin variables of
+    ``run``, the adopted weighting run (None: none), which its replay reads."""
+
+    scoring: pd.DataFrame
+    stored: pd.DataFrame
+    run: WeightingRun | None
+
+
+def read_responses(round_: Round, scheme: Scheme, codes: Sequence[str]) -> RoundResponses:
+    """The round's responses in one read, for the scoring frame of those to the units
+    ``codes`` (the units evaluated) and for the replay of the adopted weighting run. Each
+    column of the scoring frame reaches pandas as a list, so that it takes the column's type
+    as it would from rows (text with gaps as text, whose gaps are NaN once it is objects)."""
+    run = current_run(round_.id)
+    sources = replay_sources(run) if run is not None else set()
+    stored = load_responses(round_.id, sources, answers=True)
+    evaluated = stored[stored["unit"].isin(codes)]
+    stratum = evaluated["stratum"].where(evaluated["stratum"] != "", evaluated["unit"])
+    answers = evaluated["answers"].tolist()
+    columns = {name: evaluated[name].tolist() for name in DESIGN_COLUMNS}
+    columns["stratum"] = stratum.tolist()
+    for item in survey_items(scheme):
+        columns[item] = _item_column(answers, item)
+    scoring = pd.DataFrame(columns).astype(object)
+    return RoundResponses(scoring=scoring, stored=stored, run=run)
 
 
 def responses_left_out(round_: Round) -> int:
@@ -314,12 +328,14 @@ def run_weights_of(replay: RunReplay, responses: pd.DataFrame) -> RoundWeights:
     return RoundWeights(weights=aligned.to_numpy(dtype=np.float64), run_id=replay.run_id)
 
 
-def round_replay(round_: Round) -> RunReplay | None:
+def round_replay(read: RoundResponses) -> RunReplay | None:
     """The round's adopted weighting run as a function of the design weights
-    (``survey_app.weighting_runs.current_replay``), None without one; a run that cannot be
-    replayed on the data stored now stops the index."""
+    (``survey_app.weighting_runs.replay_run`` on the responses read), None without one; a run
+    that cannot be replayed on the data stored now stops the index."""
+    if read.run is None:
+        return None
     try:
-        return current_replay(round_.id)
+        return replay_run(read.run, read.stored)
     except ReplayError as error:
         raise IndexNotReady(
             [
@@ -528,15 +544,16 @@ class SurveyDesigns:
 
 def survey_designs(
     round_: Round,
-    responses: pd.DataFrame,
+    read: RoundResponses,
     replicates: int,
     progress: IndexProgress | None = None,
 ) -> SurveyDesigns:
-    """The round's linearisation and bootstrap designs, weighted by its adopted run (its
-    calibration traces, its trimmed weights, the run re-done on every replicate, announced to
-    ``progress`` one by one) or, without one, by design weights ``N / n`` (module
-    docstring)."""
-    replay = round_replay(round_)
+    """The round's linearisation and bootstrap designs for the scoring frame of ``read``,
+    weighted by its adopted run (its calibration traces, its trimmed weights, the run re-done
+    on every replicate, announced to ``progress`` one by one) or, without one, by design
+    weights ``N / n`` (module docstring)."""
+    responses = read.scoring
+    replay = round_replay(read)
     if replay is None:
         weights = frame_design_weights(round_, responses)
         data = responses.assign(
@@ -597,7 +614,7 @@ def _survey(
     round_: Round,
     scheme: Scheme,
     codes: Sequence[str],
-    responses: pd.DataFrame,
+    read: RoundResponses,
     questionnaires: Mapping[str, Questionnaire],
     replicates: int,
     progress: IndexProgress | None = None,
@@ -608,7 +625,7 @@ def _survey(
     optional = scheme.definition.survey_optional
     if not leaves:
         return None
-    if responses.empty:
+    if read.scoring.empty:
         if optional:
             return None
         points = sum(leaf.max_points for leaf in leaves)
@@ -620,7 +637,7 @@ def _survey(
                 )
             ]
         )
-    designs = survey_designs(round_, responses, replicates, progress)
+    designs = survey_designs(round_, read, replicates, progress)
     try:
         scores = score_survey(
             designs.linear,
@@ -751,7 +768,8 @@ def compute_round_index(
         decisions_table(round_),
         statistics_table(round_),
     )
-    responses = responses_frame(round_, scheme)
+    read = read_responses(round_, scheme, codes)
+    responses = read.scoring
     questionnaires = round_questionnaires(round_, scheme)
     problems: list[str] = []
     appraised = statistics = None
@@ -765,7 +783,7 @@ def compute_round_index(
     except IndexNotReady as error:
         problems.extend(error.problems)
     try:
-        survey = _survey(round_, scheme, codes, responses, questionnaires, replicates, progress)
+        survey = _survey(round_, scheme, codes, read, questionnaires, replicates, progress)
     except IndexNotReady as error:
         problems.extend(error.problems)
     if problems:

@@ -29,22 +29,24 @@ import time
 from datetime import timedelta
 from typing import Any
 
+import pandas as pd
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import load_workbook
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from questionnaires.scheme import SourceKind
 from survey_app.evaluate import index_jobs
 from survey_app.evaluate.index_jobs import overall_done, read_job
-from survey_app.index_service import IndexStage, compute_round_index
+from survey_app.index_service import IndexStage, compute_round_index, read_responses
 from survey_app.job_files import write_job
 from survey_app.models import (
     AuditEvent,
     IndexSnapshot,
+    Mode,
     PopulationMargin,
     Response,
     Role,
@@ -67,7 +69,7 @@ from tests.app.evaluate.evaluate_helpers import (
     signed_in,
     unit_id,
 )
-from tests.app.staff.staff_helpers import csrf_token
+from tests.app.staff.staff_helpers import add_unit, csrf_token
 from tests.app.staff.weighting.weighting_helpers import adopt_run
 
 UNITS = ("planning", "finance", "justice", "health", "inspectorate", "office")
@@ -390,6 +392,82 @@ def test_a_run_that_cannot_be_replayed_stops_the_index(
         db.session.commit()
     page = preview_index(evaluator, round_id)
     assert "The adopted weighting run can no longer be re-run on the stored data" in page.text
+
+
+def test_the_responses_are_read_once_for_the_scores_and_the_run(app: Flask, round_id: int) -> None:
+    """With an adopted run, computing the index reads the round's responses in one statement
+    (and counts those left out in another): the scoring frame and the run's replay share it."""
+    _adopt_run(app, round_id)
+    statements: list[str] = []
+
+    def note(*arguments: Any) -> None:
+        statements.append(arguments[2])
+
+    with app.app_context():
+        round_ = db.session.get(Round, round_id)
+        assert round_ is not None
+        event.listen(db.engine, "before_cursor_execute", note)
+        try:
+            computed = compute_round_index(round_, replicates=20)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", note)
+    assert computed.survey is not None and computed.survey.weights.run_id is not None
+    on_responses = [text for text in statements if "FROM responses" in text]
+    assert len(on_responses) == 2
+    assert sum("count(responses.id)" in text for text in on_responses) == 1
+
+
+def test_the_scoring_frame_holds_the_evaluated_units_responses(app: Flask, round_id: int) -> None:
+    """One row per response to an evaluated unit, in id order, its stratum the unit's code when
+    it has none; an item's answer as text, missing when it is not a single value. Responses
+    without a unit or of a unit the round does not evaluate stay out of the scoring frame but
+    are read for the replay of a run."""
+    add_unit(app, "archive")
+    add_responses(app, round_id, "archive", ["4"])
+    with app.app_context():
+        planning = db.session.scalars(
+            select(Response)
+            .where(Response.round_id == round_id, Response.unit_id == unit_id(app, "planning"))
+            .order_by(Response.id)
+        ).all()
+        planning[0].stratum = None
+        planning[1].stratum = ""
+        planning[2].cluster = "planning-c1"
+        answers = dict(planning[3].answers)
+        answers["p1_direction"] = ["4", "2"]
+        answers["p2_consulted"] = 3
+        del answers["p2_practical"]
+        planning[3].answers = answers
+        unitless = Response(
+            round_id=round_id,
+            unit_id=None,
+            respondent_group="delegate",
+            questionnaire_id="province_department",
+            questionnaire_version=planning[4].questionnaire_version,
+            questionnaire_hash=planning[4].questionnaire_hash,
+            mode=Mode.WEB,
+            answers=planning[4].answers,
+            paradata={},
+            submitted_on=planning[4].submitted_on,
+            submission_key="no-unit",
+        )
+        db.session.add(unitless)
+        db.session.commit()
+        ids = [response.id for response in planning]
+        round_ = db.session.get(Round, round_id)
+        assert round_ is not None
+        read = read_responses(round_, scheme(), UNITS)
+    frame = read.scoring.set_index("response_id")
+    assert len(frame) == 43 and len(read.stored) == 45
+    assert list(read.scoring["response_id"]) == sorted(read.scoring["response_id"])
+    assert set(frame["unit"]) == set(UNITS) - {"office"}
+    assert (frame["questionnaire"] == "province_department").all()
+    assert frame.loc[ids[0], "stratum"] == "planning" and frame.loc[ids[1], "stratum"] == "planning"
+    assert frame.loc[ids[2], "cluster"] == "planning-c1" and pd.isna(frame.loc[ids[0], "cluster"])
+    row = frame.loc[ids[3]]
+    assert pd.isna(row["p1_direction"]) and pd.isna(row["p2_practical"])
+    assert row["p2_consulted"] == "3" and row["p3_on_time"] == "4"
+    assert read.run is None
 
 
 def test_the_index_page_lists_its_inputs(app: Flask, round_id: int, evaluator: FlaskClient) -> None:

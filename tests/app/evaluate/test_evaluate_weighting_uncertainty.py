@@ -30,7 +30,7 @@ from questionnaires.loader import bundled_questionnaires
 from survey_app.catalogue import store_version
 from survey_app.index_service import (
     compute_round_index,
-    responses_frame,
+    read_responses,
     scheme_of,
     survey_designs,
     survey_items,
@@ -274,7 +274,7 @@ def test_raking_to_the_roles_lowers_the_standard_error_of_points_made_by_roles(
         assert round_ is not None
         the_scheme = scheme_of(round_)
         assert the_scheme is not None
-        designs = survey_designs(round_, responses_frame(round_, the_scheme), REPLICATES)
+        designs = survey_designs(round_, read_responses(round_, the_scheme, UNITS), REPLICATES)
     calibrated = designs.linear
     fixed = SurveyDesign.from_frame(
         calibrated.frame.assign(final=calibrated.weights),
@@ -334,7 +334,7 @@ def test_the_index_replicates_are_reraked(app: Flask, round_id: int) -> None:
         assert round_ is not None
         the_scheme = scheme_of(round_)
         assert the_scheme is not None
-        designs = survey_designs(round_, responses_frame(round_, the_scheme), REPLICATES)
+        designs = survey_designs(round_, read_responses(round_, the_scheme, UNITS), REPLICATES)
         stored = select(Response.id, Response.respondent_group, Response.answers)
         roles = {
             response_id: (group, answers["r_role"])

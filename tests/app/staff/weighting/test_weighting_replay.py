@@ -1,8 +1,9 @@
 """An adopted run replayed as a function of the design weights (``replay_run``): it gives the
 run's stored stage weights back, its non-response adjustment and raking leave calibration
 traces, every bootstrap replicate it re-weights meets the margins (checked against the answers
-stored), trimming in a replicate bounds each drawn record, and a run whose inputs changed is
-refused with a reason."""
+stored), trimming in a replicate bounds each drawn record, a replay on responses a caller read
+once is the replay reading them itself, and a run whose inputs changed is refused with a
+reason."""
 
 from __future__ import annotations
 
@@ -22,7 +23,10 @@ from survey_app.weighting_runs import (
     RunReplay,
     WeightingSettings,
     current_replay,
+    load_responses,
     replay_run,
+    replay_sources,
+    run_weights,
 )
 from tests.app.staff.weighting.weighting_helpers import (
     CITIZEN_MARGINS,
@@ -175,8 +179,53 @@ def test_a_replicate_is_trimmed_record_by_record_with_the_runs_bounds(
     assert above_upper > 0
 
 
+@pytest.mark.parametrize("name", sorted(SETTINGS))
+def test_a_replay_on_responses_read_once_is_the_replay_reading_its_own(
+    app: Flask, seeded: SeededRound, name: str
+) -> None:
+    """The round's responses read once with the run's sources and the stored answers (as the
+    index reads them for its scoring frame too) give the replay that reads them itself: the
+    same frame, calibration steps, trimming bounds and weights, and the design columns of the
+    run's weights those of ``current_weights`` (leaders have no stratum and no cluster)."""
+    run_id = adopt_run(app, seeded.round_id, SETTINGS[name])
+    with app.app_context():
+        run = db.session.get(WeightingRun, run_id)
+        assert run is not None
+        assert replay_sources(run) == SETTINGS[name].sources()
+        read = load_responses(seeded.round_id, replay_sources(run), answers=True)
+        assert {"questionnaire", "answers"} <= set(read.columns)
+        pd.testing.assert_frame_equal(run_weights(run, read), run_weights(run))
+        own = replay_run(run)
+        shared = replay_run(run, read)
+    pd.testing.assert_frame_equal(shared.frame, own.frame)
+    np.testing.assert_array_equal(shared.full.weights, own.full.weights)
+    assert len(shared.full.steps) == len(own.full.steps) > 0
+    for step, own_step in zip(shared.full.steps, own.full.steps, strict=True):
+        np.testing.assert_array_equal(step.weights, own_step.weights)
+    assert shared.reweighting.columns == own.reweighting.columns
+    assert shared.reweighting.bounds == own.reweighting.bounds
+    assert shared.reweighting.margins.keys() == own.reweighting.margins.keys()
+    for group, table in own.reweighting.margins.items():
+        pd.testing.assert_frame_equal(shared.reweighting.margins[group], table)
+
+
+def test_responses_read_without_the_runs_margin_items_are_refused(
+    app: Flask, seeded: SeededRound
+) -> None:
+    """A read that lacks an item the run's margins read is a caller's mistake, named as such,
+    not a run whose answers changed."""
+    run_id = adopt_run(app, seeded.round_id, SETTINGS["raked"])
+    with app.app_context():
+        run = db.session.get(WeightingRun, run_id)
+        assert run is not None
+        read = load_responses(seeded.round_id, {"item:d_sex"})
+        with pytest.raises(ValueError, match="lack item:b_level, item:d_age_band, item:d_area"):
+            replay_run(run, read)
+
+
 def test_a_run_whose_inputs_changed_is_not_replayed(app: Flask, seeded: SeededRound) -> None:
-    """A margin target edited after the run, settings that cannot be read, a response of the
+    """A margin target edited after the run, settings that cannot be read (also when the
+    responses are read for the replay first: its sources are then none), a response of the
     run deleted: each refused with its code; without an adopted run there is no replay."""
     with app.app_context():
         assert current_replay(seeded.round_id) is None
@@ -202,6 +251,10 @@ def test_a_run_whose_inputs_changed_is_not_replayed(app: Flask, seeded: SeededRo
         run.settings = {"margins": "none"}
         with pytest.raises(ReplayError) as unreadable:
             replay_run(run)
+        assert unreadable.value.code == "settings"
+        assert replay_sources(run) == set()
+        with pytest.raises(ReplayError) as unreadable:
+            replay_run(run, load_responses(seeded.round_id, replay_sources(run)))
         assert unreadable.value.code == "settings"
         run.settings = settings
         first = run.load_weights()["response_id"].iloc[0]
