@@ -270,7 +270,9 @@ def load_responses(round_id: int, sources: Iterable[str], *, answers: bool = Fal
     ``questionnaire`` (its ``questionnaire_id``) and ``answers`` as stored (a dict), for a
     caller that reads items of its own from the same read (the index's scoring frame). The rows
     are read as plain tuples on the session's connection (the ORM's result handling and
-    pandas' reading of row objects took some 0.3 s each at 100,000 responses)."""
+    pandas' reading of row objects took some 0.3 s each at 100,000 responses), so changes to
+    responses still pending in the session are not flushed first: callers read committed
+    responses."""
     import pandas as pd
 
     items = sorted(
