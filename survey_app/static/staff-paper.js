@@ -38,15 +38,31 @@
     });
   }
 
+  // The form is aria-busy while the server is asked which questions the answers skip; only
+  // the answer to the latest request is applied, since an earlier one may come back last.
+  var pending = 0;
+  var latest = 0;
+
+  function settle(form) {
+    pending -= 1;
+    if (pending === 0) { form.removeAttribute("aria-busy"); }
+  }
+
   function refreshVisibility(form) {
     var request = new XMLHttpRequest();
+    var sequence = ++latest;
     request.open("POST", form.getAttribute("data-paper-visibility-url"));
     request.setRequestHeader("Accept", "application/json");
     request.onload = function () {
-      if (request.status === 200) {
+      if (request.status === 200 && sequence === latest) {
         applyVisibility(form, JSON.parse(request.responseText).visible);
       }
+      settle(form);
     };
+    request.onerror = function () { settle(form); };
+    request.onabort = function () { settle(form); };
+    pending += 1;
+    form.setAttribute("aria-busy", "true");
     request.send(new FormData(form));
   }
 

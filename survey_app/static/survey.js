@@ -21,6 +21,9 @@
 
   // The form is aria-busy while an answer's effect on the other questions is being asked.
   var pending = 0;
+  // Answers can come back out of order (arrow keys move a radio choice, one request each):
+  // only the answer to the latest request, made from the form as it is now, is applied.
+  var latest = 0;
 
   function settle(form) {
     pending -= 1;
@@ -30,10 +33,11 @@
   function refreshVisibility(form) {
     var url = form.getAttribute("data-visibility-url");
     var request = new XMLHttpRequest();
+    var sequence = ++latest;
     request.open("POST", url);
     request.setRequestHeader("Accept", "application/json");
     request.onload = function () {
-      if (request.status === 200) {
+      if (request.status === 200 && sequence === latest) {
         applyVisibility(form, JSON.parse(request.responseText).visible);
       }
       settle(form);

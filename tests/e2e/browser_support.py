@@ -1,5 +1,6 @@
 """What the browser tests share: the app served on a free loopback port, numbered screenshots,
-a watch for requests leaving the site, and axe-core's accessibility check.
+a watch for requests leaving the site, requests held back to answer them out of order, and
+axe-core's accessibility check.
 
 axe-core is the npm package pinned in ``package.json`` (``make test`` installs it with
 ``npm ci``); it is injected into each page from ``node_modules`` and run with the WCAG 2.0 and
@@ -8,6 +9,7 @@ axe-core is the npm package pinned in ``package.json`` (``make test`` installs i
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,7 +19,7 @@ from typing import Any
 
 from flask import Flask
 from flask_migrate import upgrade
-from playwright.sync_api import Page
+from playwright.sync_api import Page, Route
 from werkzeug.serving import make_server
 
 from survey_app import create_app
@@ -96,6 +98,35 @@ def watch_external(page: Page, base: str) -> list[str]:
         lambda request: external.append(request.url) if not request.url.startswith(base) else None,
     )
     return external
+
+
+class HeldRequests:
+    """The requests ``page`` sends to URLs matching ``pattern``, held back (not sent on) until
+    the test lets each go: a slow network that answers them in the order the test chooses."""
+
+    def __init__(self, page: Page, pattern: str) -> None:
+        """Start holding the requests to ``pattern``."""
+        self.page = page
+        self.routes: list[Route] = []
+        page.route(pattern, self._hold)
+
+    def _hold(self, route: Route) -> None:
+        """Keep ``route`` to be let go later (Playwright needs a Python function here)."""
+        self.routes.append(route)
+
+    def wait_for(self, count: int, seconds: float = 5.0) -> list[Route]:
+        """The first ``count`` requests held, once the page has sent them."""
+        for _ in range(round(seconds / 0.05)):
+            if len(self.routes) >= count:
+                return self.routes[:count]
+            self.page.wait_for_timeout(50)
+        raise AssertionError(f"{len(self.routes)} requests held, {count} expected")
+
+
+def posted_value(route: Route, name: str) -> str | None:
+    """The value of the field ``name`` in the multipart form data a held request carries."""
+    found = re.search(rf'name="{re.escape(name)}"\r\n\r\n([^\r]*)', route.request.post_data or "")
+    return found.group(1) if found else None
 
 
 @cache

@@ -18,7 +18,14 @@ from playwright.sync_api import Browser, Page, expect
 
 from questionnaires.loader import bundled_questionnaires
 from survey_app.models import Response, db
-from tests.e2e.browser_support import PHONE, PHONE_AGENT, Screens, watch_external
+from tests.e2e.browser_support import (
+    PHONE,
+    PHONE_AGENT,
+    HeldRequests,
+    Screens,
+    posted_value,
+    watch_external,
+)
 from tests.e2e.conftest import DemoSite
 from tests.e2e.respondent import expected_answers, fill_page, page_id, vietnamese_left
 
@@ -139,3 +146,36 @@ def test_citizen_fills_the_survey_on_a_phone(
         assert set(response.paradata) == {"page_seconds", "duration_seconds", "device"}
         assert response.paradata["device"] == "mobile"
         assert response.submitted_on == date.today()
+
+
+def test_a_late_answer_about_the_questions_shown_does_not_undo_a_newer_one(
+    demo_site: DemoSite, browser: Browser
+) -> None:
+    """Two changes in a row send two questions to the server about which questions to show;
+    when the answer to the first comes back last (a slow phone network, arrow keys moving a
+    radio choice), the page keeps what the answer to the latest change said."""
+    context = browser.new_context(
+        viewport=PHONE, locale="vi-VN", is_mobile=True, user_agent=PHONE_AGENT
+    )
+    page = context.new_page()
+    page.goto(demo_site.base + f"/r/demo/{QUESTIONNAIRE}/")
+    page.get_by_role("button", name=WORDS["vi"]["start"]).click()
+    page.wait_for_load_state()
+    assert page_id(page) == "service"
+    other = page.locator(".question[data-item='s_procedure_other']")
+    expect(other).to_be_hidden()
+
+    held = HeldRequests(page, "**/visible")
+    page.locator("input[name='q_s_procedure'][value='birth']").check()
+    page.locator("input[name='q_s_procedure'][value='other']").check()
+    first, latest = held.wait_for(2)
+    assert [posted_value(route, "q_s_procedure") for route in (first, latest)] == [
+        "birth",
+        "other",
+    ]
+    latest.continue_()
+    expect(other).to_be_visible()
+    first.continue_()
+    expect(page.locator("form[data-visibility-url]")).not_to_have_attribute("aria-busy", "true")
+    expect(other).to_be_visible()
+    context.close()
