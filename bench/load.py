@@ -232,14 +232,12 @@ def bench_database(name: str, arguments: argparse.Namespace, logs: Path) -> bool
     if not problems:
         print(f"database: {arguments.submissions:,} new responses, no key twice, every "
               f"acknowledged submission stored")
-    floor = bare_app_run(
-        min(main.tally.requests, arguments.bare_requests), environment, arguments,
-        logs / f"{name}-bare.log",
-    )
+    compared = min(main.tally.requests, arguments.bare_requests)
+    floor = bare_app_run(compared, environment, arguments, logs / f"{name}-bare.log")
     print(f"bare Flask app: {describe(floor.tally, floor.seconds)}")
     print(f"bare Flask app: {floor.cpu_per_request()}")
     ceiling, ceiling_low = recorded_runs(
-        recording, environment, arguments, logs / f"{name}-recorded.log"
+        recording, compared, environment, arguments, logs / f"{name}-recorded.log"
     )
     print(f"our recorded answers: {describe(ceiling.tally, ceiling.seconds)}")
     print(f"our recorded answers: {ceiling.cpu_per_request()}")
@@ -268,10 +266,14 @@ def bare_app_run(
 
 
 def recorded_runs(
-    recording: Path, environment: dict[str, str], arguments: argparse.Namespace, log: Path
+    recording: Path,
+    requests: int,
+    environment: dict[str, str],
+    arguments: argparse.Namespace,
+    log: Path,
 ) -> tuple[Run, Run]:
-    """Respondents walking the survey as recorded (``recorded_app.py``): as many as the bare
-    app's run has requests at the main run's concurrency, then ``--p99-submissions`` at 50."""
+    """Respondents walking the survey as recorded (``recorded_app.py``): about ``requests``
+    requests at the main run's concurrency, then ``--p99-submissions`` at 50."""
     server = Server(
         "recorded_app:app",
         {**environment, "PYTHONPATH": str(BENCH), "RECORDED_WALK": str(recording)},
@@ -281,7 +283,7 @@ def recorded_runs(
     server.log.unlink(missing_ok=True)
     server.start()
     try:
-        submissions = max(1, arguments.bare_requests // REQUESTS_PER_SUBMISSION)
+        submissions = max(1, requests // REQUESTS_PER_SUBMISSION)
         main = respondents(server, submissions, arguments.concurrency, arguments.timeout)
         low = respondents(server, arguments.p99_submissions, P99_CONCURRENCY, arguments.timeout)
         return main, low
