@@ -209,6 +209,16 @@ class Server:
         """Where the server answers."""
         return f"http://127.0.0.1:{self.port}"
 
+    @contextmanager
+    def running(self) -> Iterator[Server]:
+        """The server started with a fresh log, stopped on leaving."""
+        self.log.unlink(missing_ok=True)
+        self.start()
+        try:
+            yield self
+        finally:
+            self.stop()
+
     def start(self) -> None:
         """Start the master and wait until the app answers."""
         command = [

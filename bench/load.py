@@ -257,12 +257,8 @@ def bare_app_run(
 ) -> Run:
     """``requests`` GETs of the bare app's fixed page, served as the survey app was."""
     bare = Server("bare_app:app", {**environment, "PYTHONPATH": str(BENCH)}, log, ready_path="/")
-    bare.log.unlink(missing_ok=True)
-    bare.start()
-    try:
+    with bare.running():
         return fixed_page(bare, requests, arguments.concurrency, arguments.timeout)
-    finally:
-        bare.stop()
 
 
 def recorded_runs(
@@ -280,15 +276,11 @@ def recorded_runs(
         log,
         ready_path=f"{SURVEY}/",
     )
-    server.log.unlink(missing_ok=True)
-    server.start()
-    try:
+    with server.running():
         submissions = max(1, requests // REQUESTS_PER_SUBMISSION)
         main = respondents(server, submissions, arguments.concurrency, arguments.timeout)
         low = respondents(server, arguments.p99_submissions, P99_CONCURRENCY, arguments.timeout)
         return main, low
-    finally:
-        server.stop()
 
 
 def bounds(main: Run, floor: Run, ceiling: Run, ceiling_low: Run) -> str:
