@@ -1,5 +1,6 @@
-"""A respondent in the browser: answering the questions on a page the way a person does, and
-telling whether a page is all in English.
+"""A respondent in the browser: answering the questions on a page the way a person does,
+changing an answer twice while the server's answers come back in reverse, and telling whether
+a page is all in English.
 
 Answers follow one fixed policy, so journeys in either language (or resumed halfway) store
 the same response: the option named in ``CHOICES`` or else the first one, ``2`` for numbers,
@@ -9,17 +10,18 @@ the same response: the option named in ``CHOICES`` or else the first one, ``2`` 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 from babel.messages.pofile import read_po
-from playwright.sync_api import Locator, Page
+from playwright.sync_api import Locator, Page, expect
 
 from questionnaires.loader import FORMS_DIRECTORY, bundled_questionnaires
 from questionnaires.model import ItemType
+from tests.e2e.browser_support import HeldRequests, posted_value
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = ROOT / "survey_app" / "translations" / "vi" / "LC_MESSAGES" / "messages.po"
@@ -159,3 +161,24 @@ def vietnamese_left(page: Page) -> list[str]:
     assert page.locator("html").get_attribute("lang") == "en"
     text = page.evaluate(ENGLISH_TEXT)
     return sorted(found for found in vietnamese_only_texts() if found in text)
+
+
+def change_procedure_answered_in_reverse(
+    page: Page, form: Locator, after_latest: Callable[[], None]
+) -> None:
+    """Choose "birth registration", then "another procedure", before the server has answered
+    the page's question about which questions to show after either; let the answer about the
+    latest change through first (``after_latest`` checks the page then), then the one about the
+    first, and wait until ``form`` is no longer busy with them."""
+    held = HeldRequests(page, "**/visible")
+    page.locator("input[name='q_s_procedure'][value='birth']").check()
+    page.locator("input[name='q_s_procedure'][value='other']").check()
+    first, latest = held.wait_for(2)
+    assert [posted_value(route, "q_s_procedure") for route in (first, latest)] == [
+        "birth",
+        "other",
+    ]
+    latest.continue_()
+    after_latest()
+    first.continue_()
+    expect(form).not_to_have_attribute("aria-busy", "true")
