@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, abort, request
 from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import URLSafeTimedSerializer
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -46,7 +47,19 @@ STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
 
 
 class HttpsAwareSessionInterface(SecureCookieSessionInterface):
-    """The signed-cookie session, marked Secure on HTTPS requests."""
+    """The signed-cookie session, marked Secure on HTTPS requests, with its signing serializer
+    made once per set of keys instead of twice a request (building one signs a test value)."""
+
+    def __init__(self) -> None:
+        self._serializers: dict[tuple[object, ...], URLSafeTimedSerializer | None] = {}
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        """Flask's serializer for the app's current secret key and fallbacks, reused while
+        they stay the same."""
+        keys = (app.secret_key, *(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        if keys not in self._serializers:
+            self._serializers[keys] = super().get_signing_serializer(app)
+        return self._serializers[keys]
 
     def get_cookie_secure(self, app: Flask) -> bool:
         """Secure when configured so or when this request arrived over HTTPS."""

@@ -191,3 +191,20 @@ def test_session_cookie_secure_when_configured(sqlite_app_with: Callable[..., Fl
     configured = sqlite_app_with(SESSION_COOKIE_SECURE=True)
     demo(configured)
     assert {"httponly", "samesite=lax", "secure"} <= _started_cookie(configured, "http://localhost")
+
+
+def test_session_cookie_follows_a_rotated_secret_key(app: Flask, client: FlaskClient) -> None:
+    """After the secret key changes, a cookie signed with the old key is still read while that
+    key is among ``SECRET_KEY_FALLBACKS``, and the cookie sent back is signed with the new key
+    alone; a key in neither is refused (the respondent is sent to start again)."""
+    demo(app)
+    first_page = start(client).headers["Location"]
+    assert client.get(first_page).status_code == 200
+    old_key = app.secret_key
+    app.secret_key = "rotated-" + str(old_key)
+    app.config["SECRET_KEY_FALLBACKS"] = [old_key]
+    assert client.get(first_page).status_code == 200
+    app.config["SECRET_KEY_FALLBACKS"] = []
+    assert client.get(first_page).status_code == 200
+    app.secret_key = "another-" + str(old_key)
+    assert client.get(first_page).status_code == 302
