@@ -49,12 +49,16 @@ REDIS_URL = "redis://127.0.0.1:6379"
 POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 SURVEY = "/r/demo/sipas_citizens"
 QUESTIONNAIRE = "sipas_citizens"
-WORKERS = 2 * (os.cpu_count() or 1) + 1
-"""gunicorn's advice for its worker count: two per core, plus one."""
-THREADS = 1
-"""One thread per worker: the app is bound by the processor, and threads of one worker share
-its interpreter lock (on the 2-core bench machine 4 workers × 8 threads cost 9.9 ms of server
-CPU a request against 7.6 ms for 5 × 1, with 20 % less throughput)."""
+WORKERS = os.cpu_count() or 1
+"""One worker per core. The app is bound by the processor: more workers than cores only take
+turns on them (on the 2-core bench machine, 2 workers against 5, alternated eight times at 50
+clients on both databases: 12% less server processor time a request and a lower p99 in every
+pair, 224–440 ms against 422–685 ms; ``bench/README.md``)."""
+THREADS = 2
+"""Two threads per worker, so a request that waits (a database lock, a slow staff page) does
+not hold up the worker's other connections; threads of one worker share its interpreter lock,
+so more cost processor time (2 × 2 against 2 × 1: about 3% more a request, p99 the same within
+the noise; 4 workers × 8 threads cost 9.9 ms a request against 7.6 ms for 5 × 1)."""
 STARTUP_SECONDS = 60.0
 UNLIMITED = "1000000 per minute"
 """The rate limits for a load from one loopback address (every respondent shares it)."""
