@@ -3,14 +3,17 @@ gunicorn, on SQLite and on PostgreSQL, compared with a bare Flask app.
 
 For each database: a fresh database (a SQLite file in WAL mode, or a PostgreSQL database created
 and dropped here) is migrated (``flask --app wsgi db upgrade``) and given the demo (``flask
---app wsgi demo load``); ``gunicorn wsgi:app`` (2 × cores + 1 gthread workers of one thread
-each, configured only through the environment, rate limits raised and counted in Redis) serves
-it on loopback. ``--concurrency`` asyncio + httpx clients then complete ``--submissions``
+--app wsgi demo load``); ``gunicorn wsgi:app`` (one gthread worker per core, of two threads,
+configured only through the environment, rate limits raised and counted in Redis) serves it on
+loopback. ``--concurrency`` asyncio + httpx clients then complete ``--submissions``
 surveys of the public citizens' survey at ``/r/demo/sipas_citizens``, walking every page as a
 browser does (``live_survey``); one respondent in 20 sends one of its posts twice at once, as a
 flaky phone would. Measured: requests per second, p50/p95/p99 latency, errors. Checked in the
 database: exactly ``--submissions`` new responses, no submission key twice, every acknowledged
-submission stored.
+submission stored. Every second of every run the client connections each worker holds are
+counted (``Server.connections_per_worker``): a gthread worker keeps a kept-alive connection to
+the end, so a worker that accepted more of them serves more clients on the same share of the
+processor, and theirs are the slow answers.
 
 A second, shorter run at 50 concurrent clients gives the p99 latency target (< 200 ms). Then the
 same number of requests as the main run (at most ``--bare-requests``, 50,000 by default: its
@@ -35,16 +38,19 @@ import argparse
 import asyncio
 import os
 import resource
+import statistics
 import sys
+import threading
 from collections.abc import Callable, Coroutine
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from live_survey import (
     PAGES_PER_SUBMISSION,
     SURVEY,
+    WORKERS,
     Server,
     Tally,
     app_environment,
@@ -71,6 +77,9 @@ P99_TARGET_MS = 200.0
 
 P99_CONCURRENCY = 50
 
+CONNECTION_SAMPLE_SECONDS = 1.0
+"""How often a run counts the client connections each worker holds."""
+
 REQUESTS_PER_SUBMISSION = 2 * PAGES_PER_SUBMISSION + 5
 """A respondent's requests: the start page and Start, each page shown and posted, the review,
 the submission and the thank-you page."""
@@ -94,11 +103,24 @@ class Run:
     seconds: float
     server_cpu: float = 0.0
     client_cpu: float = 0.0
+    connection_samples: list[list[int]] = field(default_factory=list)
 
     def cpu_per_request(self) -> str:
         """Server and client processor milliseconds per answered request."""
         return (f"processor time per request: server {self.server_ms:.2f} ms, "
                 f"load client {self.client_ms:.2f} ms")
+
+    def connection_split(self) -> str:
+        """The client connections each worker held during the run, busiest first: the median
+        of the samples taken while every worker was up and held some."""
+        usable = [
+            sample for sample in self.connection_samples if len(sample) == WORKERS and any(sample)
+        ]
+        if not usable:
+            return "client connections per worker: not sampled"
+        medians = [statistics.median(rank) for rank in zip(*usable, strict=True)]
+        return (f"client connections per worker (median of {len(usable)} samples, busiest "
+                f"first): {' / '.join(f'{value:.0f}' for value in medians)}")
 
     @property
     def server_ms(self) -> float:
@@ -129,12 +151,26 @@ def _client_cpu() -> float:
 
 def _measured(server: Server, work: Callable[[Tally], Coroutine[Any, Any, float]],
               timeout: float) -> Run:
-    """Run ``work`` against ``server`` and measure the processor time of both sides."""
+    """Run ``work`` against ``server``; measure the processor time of both sides and sample
+    the connections each worker holds."""
     tally = Tally()
+    samples: list[list[int]] = []
+    finished = threading.Event()
+
+    def sample() -> None:
+        while not finished.wait(CONNECTION_SAMPLE_SECONDS):
+            samples.append(server.connections_per_worker())
+
+    sampler = threading.Thread(target=sample, daemon=True)
     server_before, client_before = server.cpu_seconds(), _client_cpu()
-    seconds = asyncio.run(asyncio.wait_for(work(tally), timeout))
+    sampler.start()
+    try:
+        seconds = asyncio.run(asyncio.wait_for(work(tally), timeout))
+    finally:
+        finished.set()
+        sampler.join()
     return Run(tally, seconds, server.cpu_seconds() - server_before,
-               _client_cpu() - client_before)
+               _client_cpu() - client_before, samples)
 
 
 def respondents(server: Server, submissions: int, concurrency: int, timeout: float) -> Run:
@@ -200,6 +236,7 @@ def bench_database(name: str, arguments: argparse.Namespace, logs: Path) -> bool
             )
             print(f"survey app: {describe(main.tally, main.seconds)}")
             print(f"survey app: {main.cpu_per_request()}")
+            print(f"survey app: {main.connection_split()}")
             problems = check_database(
                 database_url, before, arguments.submissions - main.tally.failed_respondents,
                 main.tally.acknowledged,
@@ -214,7 +251,8 @@ def bench_database(name: str, arguments: argparse.Namespace, logs: Path) -> bool
                 )
                 print(f"survey app at {P99_CONCURRENCY} concurrent "
                       f"({arguments.p99_submissions:,} submissions): "
-                      f"{describe(low.tally, low.seconds)}; {low.cpu_per_request()}")
+                      f"{describe(low.tally, low.seconds)}; {low.cpu_per_request()}; "
+                      f"{low.connection_split()}")
                 problems += check_database(
                     database_url, before,
                     arguments.p99_submissions - low.tally.failed_respondents,
@@ -236,13 +274,15 @@ def bench_database(name: str, arguments: argparse.Namespace, logs: Path) -> bool
     floor = bare_app_run(compared, environment, arguments, logs / f"{name}-bare.log")
     print(f"bare Flask app: {describe(floor.tally, floor.seconds)}")
     print(f"bare Flask app: {floor.cpu_per_request()}")
+    print(f"bare Flask app: {floor.connection_split()}")
     ceiling, ceiling_low = recorded_runs(
         recording, compared, environment, arguments, logs / f"{name}-recorded.log"
     )
     print(f"our recorded answers: {describe(ceiling.tally, ceiling.seconds)}")
     print(f"our recorded answers: {ceiling.cpu_per_request()}")
     print(f"our recorded answers at {P99_CONCURRENCY} concurrent: "
-          f"{describe(ceiling_low.tally, ceiling_low.seconds)}")
+          f"{describe(ceiling_low.tally, ceiling_low.seconds)}; "
+          f"{ceiling_low.connection_split()}")
     share = main.rate / floor.rate if floor.rate else 0.0
     print(f"TARGET throughput ≥ {THROUGHPUT_TARGET:.0%} of the bare app: {share:.0%} "
           f"({main.rate:,.0f} / {floor.rate:,.0f} req/s): {verdict(share >= THROUGHPUT_TARGET)}")
@@ -295,15 +335,19 @@ def bounds(main: Run, floor: Run, ceiling: Run, ceiling_low: Run) -> str:
     target_rate = THROUGHPUT_TARGET * floor.rate
     cores = os.cpu_count() or 1
     server_budget = 1000 * cores / target_rate - main.client_ms
+    left = (
+        f"leaves our server at most {server_budget:.2f} ms a request"
+        if server_budget > 0
+        else "leaves our server no time at all (the load client alone fills the cores)"
+    )
     return (
         f"bounds: our answers replayed at a fixed page's cost reach {ceiling.rate:,.0f} req/s "
         f"= {ceiling.rate / floor.rate:.0%} of the bare app's rate, the most any server could "
         f"reach with this load client here (it spends {ceiling.client_ms:.2f} ms of processor "
         f"time on each survey request, {floor.client_ms:.2f} ms on the fixed page); "
-        f"{THROUGHPUT_TARGET:.0%} ({target_rate:,.0f} req/s) on {cores} shared cores leaves "
-        f"our server at most {server_budget:.2f} ms a request (measured: {main.server_ms:.2f} "
-        f"ms); the p99 of the recorded answers at {P99_CONCURRENCY} concurrent is "
-        f"{ceiling_low.p99_ms:.0f} ms"
+        f"{THROUGHPUT_TARGET:.0%} ({target_rate:,.0f} req/s) on {cores} shared cores {left} "
+        f"(measured: {main.server_ms:.2f} ms); the p99 of the recorded answers at "
+        f"{P99_CONCURRENCY} concurrent is {ceiling_low.p99_ms:.0f} ms"
     )
 
 
