@@ -17,7 +17,7 @@ repeated pruning seeks: an answer is kept exactly when its item is shown given t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Collection, Hashable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -234,14 +234,25 @@ class Questionnaire:
         )
 
     def answer_problems(
-        self, answers: Mapping[str, object], *, today: date | None = None
+        self,
+        answers: Mapping[str, object],
+        *,
+        today: date | None = None,
+        only: Collection[str] | None = None,
     ) -> dict[str, Text]:
         """For a whole response: item code → message for every shown item that is required
-        but unanswered or whose answer is refused by :meth:`constraint_message`."""
+        but unanswered or whose answer is refused by :meth:`constraint_message`. With ``only``
+        (item codes, such as one page's; an unknown code raises UnknownItemError), just those
+        items are checked: the same messages as the whole check gives them, since every rule
+        reads the whole response."""
         shown = self._visibility(answers, today)
         kept = self._kept(answers, shown)
         found: dict[str, Text] = {}
-        for target in self.items:
+        targets = self.items
+        if only is not None:
+            wanted = {self.item(code).code for code in only}
+            targets = tuple(item for item in self.items if item.code in wanted)
+        for target in targets:
             if not shown[target.code]:
                 continue
             value = answers.get(target.code)

@@ -156,7 +156,7 @@ class PageFormBuilder:
     def check(self, form: PageForm, answers: dict[str, Any]) -> bool:
         """Add the loader's required and constraint messages to the visible items' fields;
         True when the page has no error at all."""
-        problems = self.questionnaire.answer_problems(answers)
+        problems = self.questionnaire.answer_problems(answers, only=self.handlers)
         visible = {item.code for item in self.questionnaire.visible_items(answers)}
         valid = True
         for item in self.page.items:

@@ -161,11 +161,12 @@ def test_answer_problems_reports_missing_required_and_refused_answers() -> None:
     assert chain.answer_problems({"q_parent": "no", "q_children": 99}) == {}
 
 
-def _sipas_answers() -> st.SearchStrategy[dict[str, object]]:
-    sipas = bundled_questionnaires()["sipas_citizens"]
+def _answer_strategy(questionnaire: Questionnaire) -> st.SearchStrategy[dict[str, object]]:
+    """Any subset of ``questionnaire``'s items answered with values of their type: choice
+    codes, whole numbers 0–25 (inside and outside the bounds), dates, short texts."""
     values: dict[str, st.SearchStrategy[object]] = {}
-    for item in sipas.items:
-        codes = [choice.code for choice in sipas.choices(item)]
+    for item in questionnaire.items:
+        codes = [choice.code for choice in questionnaire.choices(item)]
         if item.type is ItemType.MULTIPLE_CHOICE:
             values[item.code] = st.lists(st.sampled_from(codes), unique=True, max_size=3)
         elif codes:
@@ -180,7 +181,7 @@ def _sipas_answers() -> st.SearchStrategy[dict[str, object]]:
 
 
 @settings(max_examples=150, deadline=None)
-@given(_sipas_answers())
+@given(_answer_strategy(bundled_questionnaires()["sipas_citizens"]))
 def test_pruned_answers_are_exactly_those_of_items_shown_given_the_kept_answers(
     answers: dict[str, object],
 ) -> None:
@@ -194,6 +195,40 @@ def test_pruned_answers_are_exactly_those_of_items_shown_given_the_kept_answers(
         shown = page_shown and (rule is None or rule.holds(kept))
         assert (code in kept) is shown, code
     assert sipas.prune_hidden(kept) == kept
+
+
+CHECKED_FORMS = {
+    "sipas_citizens": bundled_questionnaires()["sipas_citizens"],
+    "cross_page_rules": form("cross_page_rules"),
+}
+"""A bundled form, and one whose later page's rules read an earlier page's answer."""
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.sampled_from(sorted(CHECKED_FORMS)).flatmap(
+        lambda name: st.tuples(st.just(name), _answer_strategy(CHECKED_FORMS[name]))
+    )
+)
+def test_checking_one_page_gives_that_pages_part_of_the_whole_check(
+    drawn: tuple[str, dict[str, object]],
+) -> None:
+    """``answer_problems(only=…)`` (what a posted page checks) names exactly the problems the
+    whole-response check names for those items, with the same messages, in form order."""
+    name, answers = drawn
+    questionnaire = CHECKED_FORMS[name]
+    whole = questionnaire.answer_problems(answers)
+    for page in questionnaire.pages:
+        on_page = [item.code for item in page.items]
+        expected = {code: message for code, message in whole.items() if code in on_page}
+        checked = questionnaire.answer_problems(answers, only=on_page[::-1])
+        assert checked == expected
+        assert list(checked) == list(expected)
+
+
+def test_checking_an_unknown_item_is_refused() -> None:
+    with pytest.raises(UnknownItemError, match="q_nowhere"):
+        form("relevance_chain").answer_problems({}, only=["q_parent", "q_nowhere"])
 
 
 def test_an_answer_hidden_upstream_counts_as_unanswered_downstream(tmp_path: Path) -> None:
