@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Hashable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
@@ -39,9 +39,37 @@ VISIBILITY_MEMO_SIZE = 64
 """Visibility results a questionnaire remembers (see ``Questionnaire._visibility``)."""
 
 
+_PLAIN_ANSWER_TYPES = frozenset({str, int, float, bool, date, datetime, type(None)})
+"""Answer types whose values the memo keys directly (exactly these types: the usual case)."""
+
+_PLAIN_ELEMENT_TYPES = frozenset({str, int, float})
+
+
 def _answers_key(answers: Mapping[str, object], day: date) -> Hashable | None:
-    """A hashable copy of ``answers`` and ``day`` (lists as tuples, with their type), or None
-    when an answer is of a type the memo does not know."""
+    """A hashable copy of ``answers`` and ``day`` (each value with its type, lists as tuples),
+    or None when an answer is of a type the memo does not know. Values of exactly the usual
+    types are taken on a fast path; anything else goes through :func:`_checked_answers_key`,
+    which gives the same key for them."""
+    parts: list[tuple[str, object]] = []
+    for code, value in answers.items():
+        kind = type(value)
+        if kind in _PLAIN_ANSWER_TYPES:
+            parts.append((code, (kind, value)))
+        elif (
+            kind is list
+            and isinstance(value, list)
+            and all(type(element) in _PLAIN_ELEMENT_TYPES for element in value)
+        ):
+            parts.append((code, (list, *((type(element), element) for element in value))))
+        else:
+            return _checked_answers_key(answers, day)
+    parts.sort()  # codes are unique, so only they are compared
+    return (day, *parts)
+
+
+def _checked_answers_key(answers: Mapping[str, object], day: date) -> Hashable | None:
+    """:func:`_answers_key` for answers of any type: subclasses of the known types are kept
+    (with their own type), anything else gives None."""
     parts: list[tuple[str, object]] = []
     for code, value in answers.items():
         if isinstance(value, list):

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from questionnaires import (
@@ -229,6 +229,42 @@ def test_checking_one_page_gives_that_pages_part_of_the_whole_check(
 def test_checking_an_unknown_item_is_refused() -> None:
     with pytest.raises(UnknownItemError, match="q_nowhere"):
         form("relevance_chain").answer_problems({}, only=["q_parent", "q_nowhere"])
+
+
+class _Label(str):
+    """A ``str`` subclass, as a caller's own string type would be."""
+
+
+_ANY_VALUE: st.SearchStrategy[object] = st.one_of(
+    st.sampled_from(["yes", "no", _Label("yes"), "1", "2", _Label("2")]),
+    st.sampled_from([0, 1, 2, 3, 1.0, 2.0, 2.5, True, False, None]),
+    st.lists(st.sampled_from(["yes", 1, 2.0, True]), max_size=2),
+    st.dates(),
+    st.datetimes(),
+)
+"""Values of every type rules read (text, numbers, booleans, dates, lists), with near twins
+(1, 1.0, True, "1") and a ``str`` subclass."""
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.dictionaries(st.sampled_from(["q_members", "q_children", "q_care"]), _ANY_VALUE),
+        min_size=2,
+        max_size=5,
+    )
+)
+@example([{"q_members": 1}, {"q_members": True}, {"q_members": 1.0}])
+@example([{"q_members": "yes"}, {"q_members": _Label("yes")}, {"q_members": ["yes"]}])
+def test_the_visibility_memo_never_answers_for_other_answers(
+    answer_sets: list[dict[str, object]],
+) -> None:
+    """A questionnaire that remembers visibility across several answer sets, some equal but
+    for their values' types (``q_note`` is shown for 1 but not for True), shows what a fresh
+    one shows for each of them."""
+    shared = form("cross_page_rules")
+    for answers in answer_sets:
+        assert shared.visible_items(answers) == form("cross_page_rules").visible_items(answers)
 
 
 def test_an_answer_hidden_upstream_counts_as_unanswered_downstream(tmp_path: Path) -> None:
