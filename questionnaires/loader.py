@@ -230,14 +230,21 @@ class Questionnaire:
         return self._is_required(self.item(item).code, shown, self._kept(answers, shown), today)
 
     def required_codes(
-        self, answers: Mapping[str, object], *, today: date | None = None
+        self,
+        answers: Mapping[str, object],
+        *,
+        today: date | None = None,
+        only: Collection[str] | None = None,
     ) -> frozenset[str]:
         """Codes of the items that must be answered given ``answers`` (:meth:`is_required` of
-        every item, from one pass over the form)."""
+        every item, from one pass over the form); with ``only`` (item codes, such as one
+        page's), of those items alone."""
         shown = self._visibility(answers, today)
         kept = self._kept(answers, shown)
         return frozenset(
-            item.code for item in self.items if self._is_required(item.code, shown, kept, today)
+            item.code
+            for item in self._targets(only)
+            if self._is_required(item.code, shown, kept, today)
         )
 
     def constraint_message(
@@ -276,11 +283,7 @@ class Questionnaire:
         shown = self._visibility(answers, today)
         kept = self._kept(answers, shown)
         found: dict[str, Text] = {}
-        targets = self.items
-        if only is not None:
-            wanted = {self.item(code).code for code in only}
-            targets = tuple(item for item in self.items if item.code in wanted)
-        for target in targets:
+        for target in self._targets(only):
             if not shown[target.code]:
                 continue
             value = answers.get(target.code)
@@ -294,6 +297,14 @@ class Questionnaire:
         return found
 
     # -- internals ---------------------------------------------------------------------------
+
+    def _targets(self, only: Collection[str] | None) -> tuple[Item, ...]:
+        """Every item, or those ``only`` names, in form order; an unknown code raises
+        UnknownItemError."""
+        if only is None:
+            return self.items
+        wanted = {self.item(code).code for code in only}
+        return tuple(item for item in self.items if item.code in wanted)
 
     def _resolve_choices(self, item: Item) -> tuple[Choice, ...]:
         if isinstance(item.choices, str):

@@ -171,7 +171,7 @@ class PageFormBuilder:
     def questions(self, form: PageForm, answers: dict[str, Any]) -> list[QuestionView]:
         """The questions to show: visible items, plus those that may appear on this page."""
         visible = {item.code for item in self.questionnaire.visible_items(answers)}
-        required = self.questionnaire.required_codes(answers)
+        required = self.questionnaire.required_codes(answers, only=self.handlers)
         views = []
         for item in self.page.items:
             if item.code not in visible and item.code not in self.conditional:

@@ -213,22 +213,28 @@ CHECKED_FORMS = {
 def test_checking_one_page_gives_that_pages_part_of_the_whole_check(
     drawn: tuple[str, dict[str, object]],
 ) -> None:
-    """``answer_problems(only=…)`` (what a posted page checks) names exactly the problems the
-    whole-response check names for those items, with the same messages, in form order."""
+    """``answer_problems(only=…)`` and ``required_codes(only=…)`` (what a page checks and
+    marks) give exactly the whole response's problems (same messages, form order) and
+    required items for those items."""
     name, answers = drawn
     questionnaire = CHECKED_FORMS[name]
     whole = questionnaire.answer_problems(answers)
+    required = questionnaire.required_codes(answers)
     for page in questionnaire.pages:
         on_page = [item.code for item in page.items]
         expected = {code: message for code, message in whole.items() if code in on_page}
         checked = questionnaire.answer_problems(answers, only=on_page[::-1])
         assert checked == expected
         assert list(checked) == list(expected)
+        assert questionnaire.required_codes(answers, only=on_page) == required & set(on_page)
 
 
 def test_checking_an_unknown_item_is_refused() -> None:
+    chain = form("relevance_chain")
     with pytest.raises(UnknownItemError, match="q_nowhere"):
-        form("relevance_chain").answer_problems({}, only=["q_parent", "q_nowhere"])
+        chain.answer_problems({}, only=["q_parent", "q_nowhere"])
+    with pytest.raises(UnknownItemError, match="q_nowhere"):
+        chain.required_codes({}, only=["q_nowhere"])
 
 
 class _Label(str):
