@@ -1,13 +1,16 @@
 """Speed benchmark: what each respondent request costs the app itself, without HTTP.
 
-    .venv/bin/python bench/respondent_pages.py [--walks 60] [--warm 5]
+    .venv/bin/python bench/respondent_pages.py [--walks 60] [--warm 5] [--calls]
 
 A fresh SQLite database in a temporary folder is migrated (``flask_migrate.upgrade``) and given
 the demo; Flask's test client then completes ``--walks`` citizens' surveys
 (``/r/demo/sipas_citizens``) the way ``load.py``'s clients do (``live_survey``: the start page,
 Start, every page shown and posted with its example answers, the review, the submission, the
 thank-you page), after ``--warm`` walks that are not timed. Printed: the mean wall time of each
-kind of request and of all of them, in milliseconds. The load benchmark (``load.py``) measures
+kind of request and of all of them, in milliseconds. With ``--calls``, as many walks again run
+under ``cProfile`` and the Python function calls a request are printed: a count that does not
+move with the machine's speed, so two trees compare even when timings are noisy (it counts the
+test client's calls too, alike in both). The load benchmark (``load.py``) measures
 the same requests through gunicorn, with HTTP, processes and the load client around them.
 Not part of the test suite.
 """
@@ -68,11 +71,30 @@ def kind(method: str, path: str) -> str:
     return f"{method} {'start' if step == 'sipas_citizens' else step}"
 
 
+def counted_calls(app: Any, answers: Answers, walks: int) -> float:
+    """The Python function calls a request of ``walks`` walks makes, counted by cProfile."""
+    import cProfile
+    import pstats
+
+    profile = cProfile.Profile()
+    requests: dict[str, list[float]] = defaultdict(list)
+    for _ in range(walks):
+        client = app.test_client()
+        profile.enable()
+        try:
+            walk(client, answers, requests)
+        finally:
+            profile.disable()
+    total: int = pstats.Stats(profile).total_calls  # type: ignore[attr-defined]
+    return total / sum(len(values) for values in requests.values())
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the walks and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--walks", type=int, default=60)
     parser.add_argument("--warm", type=int, default=5)
+    parser.add_argument("--calls", action="store_true")
     arguments = parser.parse_args(argv)
 
     from flask_migrate import upgrade
@@ -101,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(arguments.walks):
             walk(app.test_client(), answers, timings)
         seconds = time.perf_counter() - began
+        calls = counted_calls(app, answers, arguments.walks) if arguments.calls else None
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     count = sum(len(values) for values in timings.values())
@@ -108,6 +131,9 @@ def main(argv: list[str] | None = None) -> int:
           f"{1000 * sum(map(sum, timings.values())) / count:.2f} ms a request")
     for name, values in sorted(timings.items()):
         print(f"  {name:14s} {len(values):5d} × {1000 * sum(values) / len(values):6.2f} ms")
+    if calls is not None:
+        print(f"Python function calls a request (cProfile over {arguments.walks} more walks): "
+              f"{calls:,.0f}")
     return 0
 
 
