@@ -40,47 +40,28 @@ VISIBILITY_MEMO_SIZE = 64
 
 
 _PLAIN_ANSWER_TYPES = frozenset({str, int, float, bool, date, datetime, type(None)})
-"""Answer types whose values the memo keys directly (exactly these types: the usual case)."""
+"""The usual answer types, recognised by a set look-up before the slower ``isinstance``."""
 
 _PLAIN_ELEMENT_TYPES = frozenset({str, int, float})
 
 
 def _answers_key(answers: Mapping[str, object], day: date) -> Hashable | None:
     """A hashable copy of ``answers`` and ``day`` (each value with its type, lists as tuples),
-    or None when an answer is of a type the memo does not know. Values of exactly the usual
-    types are taken on a fast path; anything else goes through :func:`_checked_answers_key`,
-    which gives the same key for them."""
+    or None when an answer is of a type the memo does not know. Subclasses of the known types
+    are kept with their own type; values of exactly the usual types skip ``isinstance``."""
     parts: list[tuple[str, object]] = []
     for code, value in answers.items():
         kind = type(value)
-        if kind in _PLAIN_ANSWER_TYPES:
+        if kind in _PLAIN_ANSWER_TYPES or isinstance(value, str | int | float | date):
             parts.append((code, (kind, value)))
-        elif (
-            kind is list
-            and isinstance(value, list)
-            and all(type(element) in _PLAIN_ELEMENT_TYPES for element in value)
+        elif isinstance(value, list) and all(
+            type(element) in _PLAIN_ELEMENT_TYPES or isinstance(element, str | int | float)
+            for element in value
         ):
             parts.append((code, (list, *((type(element), element) for element in value))))
         else:
-            return _checked_answers_key(answers, day)
-    parts.sort()  # codes are unique, so only they are compared
-    return (day, *parts)
-
-
-def _checked_answers_key(answers: Mapping[str, object], day: date) -> Hashable | None:
-    """:func:`_answers_key` for answers of any type: subclasses of the known types are kept
-    (with their own type), anything else gives None."""
-    parts: list[tuple[str, object]] = []
-    for code, value in answers.items():
-        if isinstance(value, list):
-            if not all(isinstance(element, str | int | float) for element in value):
-                return None
-            parts.append((code, (list, *((type(element), element) for element in value))))
-        elif value is None or isinstance(value, str | int | float | date):
-            parts.append((code, (type(value), value)))
-        else:
             return None
-    parts.sort(key=lambda part: part[0])
+    parts.sort()  # codes are unique, so only they are compared
     return (day, *parts)
 
 
