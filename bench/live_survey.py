@@ -16,7 +16,7 @@ before the first has been answered; both must land where one would.
 from __future__ import annotations
 
 import asyncio
-import functools
+import http.client
 import json
 import os
 import re
@@ -24,19 +24,21 @@ import secrets
 import shutil
 import signal
 import socket
-import ssl
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, LiteralString
+from urllib.parse import urlencode, urlsplit
 
-import httpx
+import aiohttp
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -59,6 +61,17 @@ THREADS = 2
 not hold up the worker's other connections; threads of one worker share its interpreter lock,
 so more cost processor time (2 × 2 against 2 × 1: about 3% more a request, p99 the same within
 the noise; 4 workers × 8 threads cost 9.9 ms a request against 7.6 ms for 5 × 1)."""
+WORKER_CONNECTIONS = THREADS
+"""A worker holds no more connections than it has threads, and keeps none alive
+(``--keep-alive 0``): it takes a connection from the listening socket only when a thread is
+free to answer it, so waiting clients queue once, in the kernel, for whichever worker frees
+first. With gunicorn's default (1,000 connections, kept alive), a worker accepts whenever its
+main thread wakes, however busy its threads are, and keeps the connection: at 50 clients the
+two workers held 31 / 19 up to 45 / 5 of them, and the busier worker's clients waited. On the
+2-core bench machine (300 submissions at 50 clients, eight pairs alternated on SQLite and
+PostgreSQL): p99 159–274 ms against 209–349 ms, lower in every pair (``bench/README.md``). The
+deployment this models has a proxy in front (``README.md``, "Deploying"), which sends each
+request on a connection of its own anyway."""
 STARTUP_SECONDS = 60.0
 UNLIMITED = "1000000 per minute"
 """The rate limits for a load from one loopback address (every respondent shares it)."""
@@ -134,27 +147,27 @@ def app_environment(database_url: str, instance: Path, **settings: str) -> dict[
     return environment
 
 
+def _flask(environment: dict[str, str], *command: str) -> None:
+    """Run ``flask --app wsgi`` ``command`` in ``environment``; it must succeed."""
+    subprocess.run(
+        [str(BIN / "flask"), "--app", "wsgi", *command],
+        cwd=ROOT,
+        env=environment,
+        check=True,
+        capture_output=True,
+    )
+
+
 def load_demo(environment: dict[str, str]) -> None:
     """Migrate the database and load the demo, as ``make run`` does."""
-    for command in (["db", "upgrade"], ["demo", "load"]):
-        subprocess.run(
-            [str(BIN / "flask"), "--app", "wsgi", *command],
-            cwd=ROOT,
-            env=environment,
-            check=True,
-            capture_output=True,
-        )
+    _flask(environment, "db", "upgrade")
+    _flask(environment, "demo", "load")
 
 
-def forget_limits(prefix: str) -> None:
-    """Delete the rate-limit counters kept in Redis under ``prefix``."""
-    import redis
-
-    store = redis.Redis.from_url(REDIS_URL)
-    keys = list(store.scan_iter(f"*{prefix}*"))
-    if keys:
-        store.delete(*keys)
-    store.close()
+def forget_limits(environment: dict[str, str]) -> None:
+    """Delete the rate-limit counters the app of ``environment`` kept in Redis (``flask
+    limits forget``)."""
+    _flask(environment, "limits", "forget")
 
 
 @dataclass(frozen=True)
@@ -199,7 +212,7 @@ def free_port() -> int:
 @dataclass
 class Server:
     """gunicorn serving ``application`` on a loopback port, ``WORKERS`` gthread workers of
-    ``THREADS`` threads each."""
+    ``THREADS`` threads each, ``WORKER_CONNECTIONS`` connections each, none kept alive."""
 
     application: str
     environment: dict[str, str]
@@ -237,6 +250,10 @@ class Server:
             str(WORKERS),
             "--threads",
             str(THREADS),
+            "--worker-connections",
+            str(WORKER_CONNECTIONS),
+            "--keep-alive",
+            "0",
             "--bind",
             f"127.0.0.1:{self.port}",
             "--timeout",
@@ -256,15 +273,19 @@ class Server:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited with {self.process.returncode}: {self.log}")
-            try:
-                if httpx.get(self.base_url + self.ready_path, timeout=1.0).status_code == 200:
-                    if len(self.worker_pids()) == WORKERS:
-                        return
-            except httpx.TransportError:
-                pass
+            if self._answers_ready_path() and len(self.worker_pids()) == WORKERS:
+                return
             time.sleep(0.1)
         self.stop()
         raise RuntimeError(f"gunicorn did not answer within {STARTUP_SECONDS} s: {self.log}")
+
+    def _answers_ready_path(self) -> bool:
+        """Whether ``ready_path`` answers 200 within a second."""
+        try:
+            with urllib.request.urlopen(self.base_url + self.ready_path, timeout=1.0) as answer:
+                return bool(answer.status == 200)
+        except (urllib.error.URLError, http.client.HTTPException, OSError):
+            return False
 
     def cpu_seconds(self) -> float:
         """Processor time (user + system) the master and its current workers have used."""
@@ -289,37 +310,6 @@ class Server:
             return [int(pid) for pid in children.read_text().split()]
         except OSError:
             return []
-
-    def connections_per_worker(self) -> list[int]:
-        """The client connections each current worker holds, busiest first: established TCP
-        sockets on the server's port (``/proc/net/tcp``), matched to the workers' open files.
-        gthread workers keep a kept-alive connection to the end, so this split is the split
-        of the clients."""
-        established: set[str] = set()
-        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-            try:
-                rows = Path(table).read_text().splitlines()[1:]
-            except OSError:
-                continue
-            for row in rows:
-                columns = row.split()
-                if int(columns[1].rsplit(":", 1)[1], 16) == self.port and columns[3] == "01":
-                    established.add(columns[9])  # state 01 is ESTABLISHED; column 9 the inode
-        held = []
-        for pid in self.worker_pids():
-            try:
-                descriptors = os.listdir(f"/proc/{pid}/fd")
-            except OSError:
-                continue
-            count = 0
-            for descriptor in descriptors:
-                try:
-                    target = os.readlink(f"/proc/{pid}/fd/{descriptor}")
-                except OSError:
-                    continue
-                count += target.startswith("socket:[") and target[8:-1] in established
-            held.append(count)
-        return sorted(held, reverse=True)
 
     def kill_everything(self) -> list[int]:
         """``kill -9`` the master and every worker at once; the ids killed."""
@@ -387,6 +377,9 @@ class Tally:
     unavailable_without_retry_after: int = 0
     failed_respondents: int = 0
     acknowledged: list[str] = field(default_factory=list)
+    writes: list[tuple[float, float]] = field(default_factory=list)
+    """When each post answered as expected (a draft or a response written) was sent and
+    answered (``time.monotonic``), in the order answered."""
 
     @property
     def requests(self) -> int:
@@ -399,42 +392,70 @@ class Tally:
         return self.unexpected + sum(self.transport_errors.values())
 
 
+@dataclass(frozen=True)
+class Answer:
+    """What the server answered to one request, read whole."""
+
+    method: str
+    path: str
+    status: int
+    headers: Mapping[str, str]
+    """Every header line as sent (a multi-dict: ``items()`` gives repeated names each time)."""
+    text: str
+
+
+FORM_HEADERS = {"Content-Type": "application/x-www-form-urlencoded"}
+"""The headers of a posted form, whose body ``Client.send`` encodes itself."""
+
+
 @dataclass
 class Client:
     """One browser after another on a shared connection pool; ``retry_until`` (a
     ``time.monotonic`` deadline) makes it repeat a failed request, as a respondent would after
-    a temporary error, instead of giving up."""
+    a temporary error, instead of giving up. ``on_answer`` sees every answer received."""
 
-    http: httpx.AsyncClient
+    http: aiohttp.ClientSession
     answers: Answers | None
     tally: Tally
     retry_until: float | None = None
     retry_pause: float = 0.2
+    on_answer: Callable[[Answer], None] | None = None
 
     async def send(
         self, method: str, path: str, expect: int, data: dict[str, Any] | None = None
-    ) -> httpx.Response:
-        """One request, answered with ``expect``; retried while allowed."""
+    ) -> Answer:
+        """One request (``data``: a form, a list value sent as repeated fields), answered
+        with ``expect``; retried while allowed."""
+        body = urlencode(data, doseq=True).encode() if data is not None else None
         while True:
-            began = time.perf_counter()
+            began, sent = time.perf_counter(), time.monotonic()
             try:
-                response = await self.http.request(method, path, data=data)
-            except httpx.TransportError as error:
+                async with self.http.request(
+                    method, path, data=body, headers=FORM_HEADERS if body is not None else None,
+                    allow_redirects=False,
+                ) as response:
+                    body_text = (await response.read()).decode("utf-8", "replace")
+                    answer = Answer(method, path, response.status, response.headers, body_text)
+            except (aiohttp.ClientError, TimeoutError) as error:
                 self.tally.transport_errors[type(error).__name__] += 1
                 await self._pause_or_fail(f"{method} {path}: {error!r}", None)
                 continue
             self.tally.latencies.append(time.perf_counter() - began)
-            self.tally.statuses[response.status_code] += 1
-            if response.status_code == expect:
-                return response
+            self.tally.statuses[answer.status] += 1
+            if self.on_answer is not None:
+                self.on_answer(answer)
+            if answer.status == expect:
+                if method == "POST":
+                    self.tally.writes.append((sent, time.monotonic()))
+                return answer
             self.tally.unexpected += 1
-            if "Traceback" in response.text or 'File "' in response.text:
+            if "Traceback" in answer.text or 'File "' in answer.text:
                 self.tally.stack_traces += 1
-            retry_after = response.headers.get("Retry-After")
-            if response.status_code == 503 and retry_after is None:
+            retry_after = answer.headers.get("Retry-After")
+            if answer.status == 503 and retry_after is None:
                 self.tally.unavailable_without_retry_after += 1
             await self._pause_or_fail(
-                f"{method} {path}: {response.status_code} {response.text[:300]!r}", retry_after
+                f"{method} {path}: {answer.status} {answer.text[:300]!r}", retry_after
             )
 
     async def _pause_or_fail(self, problem: str, retry_after: str | None) -> None:
@@ -464,7 +485,7 @@ class Client:
         with the redirect to ``/done``. ``twice_at`` numbers the post (pages, then the submit)
         a flaky phone sends twice."""
         assert self.answers is not None
-        self.http.cookies.clear()
+        self.http.cookie_jar.clear()
         shown = await self.send("GET", f"{SURVEY}/", 200)
         at = await self.post(f"{SURVEY}/", {"csrf_token": csrf(shown.text)}, False)
         posts = 0
@@ -497,27 +518,26 @@ def csrf(html: str) -> str:
     return found.group(1)
 
 
-def location(response: httpx.Response) -> str:
+def location(answer: Answer) -> str:
     """The path a redirect leads to."""
-    return httpx.URL(response.headers["Location"]).path
+    return urlsplit(answer.headers["Location"]).path
 
 
-@functools.cache
-def tls_context() -> ssl.SSLContext:
-    """One TLS context for every client (unused on plain HTTP, but each new client would
-    otherwise load the certificate store: 20 ms of the load client's time)."""
-    return ssl.create_default_context()
+def new_http(base_url: str) -> aiohttp.ClientSession:
+    """A client for one concurrent respondent (to be opened in the running event loop):
+    cookies kept for the loopback address, a minute at most a request, and a connection kept
+    alive where the server allows it, dropped after a second idle (gunicorn's default keeps
+    one two seconds).
 
-
-def new_http(base_url: str) -> httpx.AsyncClient:
-    """A client for one concurrent respondent: no redirects followed, a kept-alive connection
-    dropped after a second idle (before gunicorn closes it, after two)."""
-    return httpx.AsyncClient(
+    aiohttp, not httpx: the load client shares the cores with the server it measures, and
+    aiohttp's compiled HTTP parser costs it a fifth of httpx's processor time a request
+    (0.14–0.16 against 0.80–0.82 ms on the bare app's page, 50 clients, alternated;
+    ``bench/README.md``)."""
+    return aiohttp.ClientSession(
         base_url=base_url,
-        follow_redirects=False,
-        timeout=60.0,
-        limits=httpx.Limits(max_connections=4, keepalive_expiry=1.0),
-        verify=tls_context(),
+        connector=aiohttp.TCPConnector(limit=4, keepalive_timeout=1.0),
+        cookie_jar=aiohttp.CookieJar(unsafe=True),
+        timeout=aiohttp.ClientTimeout(total=60.0),
     )
 
 
@@ -534,22 +554,20 @@ def record_walk(base_url: str, recording: Path) -> None:
     ``bench/recorded_app.py``."""
     answers: dict[str, dict[str, Any]] = {}
 
-    async def keep(response: httpx.Response) -> None:
-        await response.aread()
-        answers[f"{response.request.method} {response.request.url.path}"] = {
-            "status": response.status_code,
+    def keep(answer: Answer) -> None:
+        answers[f"{answer.method} {answer.path}"] = {
+            "status": answer.status,
             "headers": [
                 [name, value]
-                for name, value in response.headers.multi_items()
+                for name, value in answer.headers.items()
                 if name.lower() not in SERVER_HEADERS
             ],
-            "body": response.text,
+            "body": answer.text,
         }
 
     async def walk() -> None:
         async with new_http(base_url) as http:
-            http.event_hooks["response"] = [keep]
-            await Client(http, Answers(), Tally()).respond(None)
+            await Client(http, Answers(), Tally(), on_answer=keep).respond(None)
 
     asyncio.run(walk())
     recording.write_text(json.dumps(answers, ensure_ascii=False), encoding="utf-8")

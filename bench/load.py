@@ -4,16 +4,14 @@ gunicorn, on SQLite and on PostgreSQL, compared with a bare Flask app.
 For each database: a fresh database (a SQLite file in WAL mode, or a PostgreSQL database created
 and dropped here) is migrated (``flask --app wsgi db upgrade``) and given the demo (``flask
 --app wsgi demo load``); ``gunicorn wsgi:app`` (one gthread worker per core, of two threads,
+taking a connection only when a thread is free and keeping none alive, as behind a proxy;
 configured only through the environment, rate limits raised and counted in Redis) serves it on
-loopback. ``--concurrency`` asyncio + httpx clients then complete ``--submissions``
+loopback. ``--concurrency`` asyncio + aiohttp clients then complete ``--submissions``
 surveys of the public citizens' survey at ``/r/demo/sipas_citizens``, walking every page as a
 browser does (``live_survey``); one respondent in 20 sends one of its posts twice at once, as a
 flaky phone would. Measured: requests per second, p50/p95/p99 latency, errors. Checked in the
 database: exactly ``--submissions`` new responses, no submission key twice, every acknowledged
-submission stored. Every second of every run the client connections each worker holds are
-counted (``Server.connections_per_worker``): a gthread worker keeps a kept-alive connection to
-the end, so a worker that accepted more of them serves more clients on the same share of the
-processor, and theirs are the slow answers.
+submission stored.
 
 A second, shorter run at 50 concurrent clients gives the p99 latency target (< 200 ms). Then the
 same number of requests as the main run (at most ``--bare-requests``, 50,000 by default: its
@@ -38,19 +36,16 @@ import argparse
 import asyncio
 import os
 import resource
-import statistics
 import sys
-import threading
 from collections.abc import Callable, Coroutine
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from live_survey import (
     PAGES_PER_SUBMISSION,
     SURVEY,
-    WORKERS,
     Server,
     Tally,
     app_environment,
@@ -77,9 +72,6 @@ P99_TARGET_MS = 200.0
 
 P99_CONCURRENCY = 50
 
-CONNECTION_SAMPLE_SECONDS = 1.0
-"""How often a run counts the client connections each worker holds."""
-
 REQUESTS_PER_SUBMISSION = 2 * PAGES_PER_SUBMISSION + 5
 """A respondent's requests: the start page and Start, each page shown and posted, the review,
 the submission and the thank-you page."""
@@ -103,24 +95,11 @@ class Run:
     seconds: float
     server_cpu: float = 0.0
     client_cpu: float = 0.0
-    connection_samples: list[list[int]] = field(default_factory=list)
 
     def cpu_per_request(self) -> str:
         """Server and client processor milliseconds per answered request."""
         return (f"processor time per request: server {self.server_ms:.2f} ms, "
                 f"load client {self.client_ms:.2f} ms")
-
-    def connection_split(self) -> str:
-        """The client connections each worker held during the run, busiest first: the median
-        of the samples taken while every worker was up and held some."""
-        usable = [
-            sample for sample in self.connection_samples if len(sample) == WORKERS and any(sample)
-        ]
-        if not usable:
-            return "client connections per worker: not sampled"
-        medians = [statistics.median(rank) for rank in zip(*usable, strict=True)]
-        return (f"client connections per worker (median of {len(usable)} samples, busiest "
-                f"first): {' / '.join(f'{value:.0f}' for value in medians)}")
 
     @property
     def server_ms(self) -> float:
@@ -151,26 +130,12 @@ def _client_cpu() -> float:
 
 def _measured(server: Server, work: Callable[[Tally], Coroutine[Any, Any, float]],
               timeout: float) -> Run:
-    """Run ``work`` against ``server``; measure the processor time of both sides and sample
-    the connections each worker holds."""
+    """Run ``work`` against ``server``; measure the processor time of both sides."""
     tally = Tally()
-    samples: list[list[int]] = []
-    finished = threading.Event()
-
-    def sample() -> None:
-        while not finished.wait(CONNECTION_SAMPLE_SECONDS):
-            samples.append(server.connections_per_worker())
-
-    sampler = threading.Thread(target=sample, daemon=True)
     server_before, client_before = server.cpu_seconds(), _client_cpu()
-    sampler.start()
-    try:
-        seconds = asyncio.run(asyncio.wait_for(work(tally), timeout))
-    finally:
-        finished.set()
-        sampler.join()
+    seconds = asyncio.run(asyncio.wait_for(work(tally), timeout))
     return Run(tally, seconds, server.cpu_seconds() - server_before,
-               _client_cpu() - client_before, samples)
+               _client_cpu() - client_before)
 
 
 def respondents(server: Server, submissions: int, concurrency: int, timeout: float) -> Run:
@@ -236,7 +201,6 @@ def bench_database(name: str, arguments: argparse.Namespace, logs: Path) -> bool
             )
             print(f"survey app: {describe(main.tally, main.seconds)}")
             print(f"survey app: {main.cpu_per_request()}")
-            print(f"survey app: {main.connection_split()}")
             problems = check_database(
                 database_url, before, arguments.submissions - main.tally.failed_respondents,
                 main.tally.acknowledged,
@@ -251,8 +215,7 @@ def bench_database(name: str, arguments: argparse.Namespace, logs: Path) -> bool
                 )
                 print(f"survey app at {P99_CONCURRENCY} concurrent "
                       f"({arguments.p99_submissions:,} submissions): "
-                      f"{describe(low.tally, low.seconds)}; {low.cpu_per_request()}; "
-                      f"{low.connection_split()}")
+                      f"{describe(low.tally, low.seconds)}; {low.cpu_per_request()}")
                 problems += check_database(
                     database_url, before,
                     arguments.p99_submissions - low.tally.failed_respondents,
@@ -263,7 +226,7 @@ def bench_database(name: str, arguments: argparse.Namespace, logs: Path) -> bool
             record_walk(server.base_url, recording)
         finally:
             server.stop()
-            forget_limits(environment["FLASK_RATELIMIT_KEY_PREFIX"])
+            forget_limits(environment)
     for problem in problems:
         print(f"DATABASE CHECK FAILED: {problem}")
         ok = False
@@ -274,15 +237,13 @@ def bench_database(name: str, arguments: argparse.Namespace, logs: Path) -> bool
     floor = bare_app_run(compared, environment, arguments, logs / f"{name}-bare.log")
     print(f"bare Flask app: {describe(floor.tally, floor.seconds)}")
     print(f"bare Flask app: {floor.cpu_per_request()}")
-    print(f"bare Flask app: {floor.connection_split()}")
     ceiling, ceiling_low = recorded_runs(
         recording, compared, environment, arguments, logs / f"{name}-recorded.log"
     )
     print(f"our recorded answers: {describe(ceiling.tally, ceiling.seconds)}")
     print(f"our recorded answers: {ceiling.cpu_per_request()}")
     print(f"our recorded answers at {P99_CONCURRENCY} concurrent: "
-          f"{describe(ceiling_low.tally, ceiling_low.seconds)}; "
-          f"{ceiling_low.connection_split()}")
+          f"{describe(ceiling_low.tally, ceiling_low.seconds)}")
     share = main.rate / floor.rate if floor.rate else 0.0
     print(f"TARGET throughput ≥ {THROUGHPUT_TARGET:.0%} of the bare app: {share:.0%} "
           f"({main.rate:,.0f} / {floor.rate:,.0f} req/s): {verdict(share >= THROUGHPUT_TARGET)}")

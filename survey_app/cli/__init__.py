@@ -1,4 +1,5 @@
-"""Flask CLI command groups: ``questionnaires`` (check files), ``demo`` (load the demo).
+"""Flask CLI command groups: ``questionnaires`` (check files), ``demo`` (load the demo),
+``responses`` (export), ``users`` (staff accounts), ``limits`` (forget rate-limit counters).
 
 Each group lives in its own module and is listed in ``COMMAND_GROUPS``; adding a group is one
 import and one entry.
@@ -10,11 +11,12 @@ import click
 from flask import Flask
 
 from survey_app.cli.demo import demo
+from survey_app.cli.limits import limits
 from survey_app.cli.questionnaires import questionnaires
 from survey_app.cli.responses import responses
 from survey_app.cli.users import users
 
-COMMAND_GROUPS: tuple[click.Group, ...] = (questionnaires, demo, responses, users)
+COMMAND_GROUPS: tuple[click.Group, ...] = (questionnaires, demo, responses, users, limits)
 """Every command group the app registers, in ``flask --help`` order."""
 
 

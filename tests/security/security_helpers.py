@@ -26,7 +26,6 @@ from threading import Barrier
 from typing import Any, TypeVar
 
 import httpx
-import redis
 from flask import Flask, url_for
 from sqlalchemy.engine import make_url
 from werkzeug.routing import IntegerConverter
@@ -38,6 +37,7 @@ from tests.app.staff.test_staff_access import workspace_rules
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 GUNICORN = Path(sys.executable).with_name("gunicorn")
+FLASK = Path(sys.executable).with_name("flask")
 REDIS_URL = "redis://127.0.0.1:6379"
 STARTUP_SECONDS = 120.0
 
@@ -54,18 +54,12 @@ class LiveServer:
     base_url: str
     process: subprocess.Popen[bytes]
     log: Path
-    key_prefix: str
+    environment: dict[str, str]
 
     def browser(self) -> httpx.Client:
-        """A new browser: its own cookies, redirects not followed. It drops a kept-alive
-        connection after a second idle, before gunicorn closes it (after two), so a request
-        never goes out on a connection the server is closing."""
-        return httpx.Client(
-            base_url=self.base_url,
-            follow_redirects=False,
-            timeout=60.0,
-            limits=httpx.Limits(keepalive_expiry=1.0),
-        )
+        """A new browser: its own cookies, redirects not followed (the server closes each
+        connection after answering on it)."""
+        return httpx.Client(base_url=self.base_url, follow_redirects=False, timeout=60.0)
 
     def stop(self) -> None:
         """Stop the master (it stops its workers) and wait for it."""
@@ -76,6 +70,17 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=5)
+
+    def forget_limits(self) -> None:
+        """Forget the server's rate-limit counters as an administrator would: ``flask --app
+        wsgi limits forget`` in the server's environment."""
+        subprocess.run(
+            [str(FLASK), "--app", "wsgi", "limits", "forget"],
+            cwd=REPOSITORY,
+            env=self.environment,
+            check=True,
+            capture_output=True,
+        )
 
     def log_tail(self) -> str:
         """The end of the server's log, for failure messages."""
@@ -121,7 +126,9 @@ def start_server(
     app: Flask, log: Path, *, workers: int, threads: int, **settings: str
 ) -> LiveServer:
     """Start gunicorn on ``app``'s database with rate limits in Redis under a fresh key prefix
-    (``settings`` override any ``FLASK_*`` value) and wait until it answers."""
+    (``settings`` override any ``FLASK_*`` value), each worker taking a connection only when
+    one of its ``threads`` is free and keeping none alive, as the README deploys it, and wait
+    until it answers."""
     prefix = f"par-security-{secrets.token_hex(6)}"
     environment = server_environment(
         app,
@@ -138,6 +145,10 @@ def start_server(
         str(workers),
         "--threads",
         str(threads),
+        "--worker-connections",
+        str(threads),
+        "--keep-alive",
+        "0",
         "--bind",
         f"127.0.0.1:{port}",
         "--timeout",
@@ -148,7 +159,7 @@ def start_server(
         process = subprocess.Popen(
             command, cwd=REPOSITORY, env=environment, stdout=output, stderr=subprocess.STDOUT
         )
-    server = LiveServer(f"http://127.0.0.1:{port}", process, log, prefix)
+    server = LiveServer(f"http://127.0.0.1:{port}", process, log, environment)
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -160,15 +171,6 @@ def start_server(
             time.sleep(0.1)
     server.stop()
     raise RuntimeError(f"gunicorn did not answer within {STARTUP_SECONDS} s:\n{server.log_tail()}")
-
-
-def forget_limits(prefix: str) -> None:
-    """Delete every rate-limit counter kept in Redis under ``prefix``."""
-    store = redis.Redis.from_url(REDIS_URL)
-    keys = list(store.scan_iter(f"*{prefix}*"))
-    if keys:
-        store.delete(*keys)
-    store.close()
 
 
 def at_once(jobs: list[Callable[[], Result]]) -> list[Result]:

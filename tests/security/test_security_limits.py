@@ -8,7 +8,8 @@ would let up to four times the limit through. Proven, for code entry (the ``/cod
 * the first ``limit`` tries in the window go through — valid codes and correct passwords
   included, every try counts — and the next one gets 429 with the "too many attempts" page,
   even when it carries a valid code or the right password;
-* once the counters are forgotten (``forget_limits``) the same valid try works again.
+* once the counters are forgotten (``flask limits forget``, as an administrator would) the same
+  valid try works again.
 
 The last test shows, from the configured limits and the code length, that guessing an
 invitation code is infeasible.
@@ -33,7 +34,6 @@ from tests.app.staff.staff_helpers import PASSWORD, add_user
 from tests.security.security_helpers import (
     LiveServer,
     fill_over_http,
-    forget_limits,
     start_server,
 )
 
@@ -90,7 +90,7 @@ def test_limits_are_shared_by_the_workers_and_forgotten_on_request(
     sqlite_app_with: Callable[..., Flask], tmp_path: Path
 ) -> None:
     """Code entry, sign-in and submission: ``limit`` tries pass, the next is 429 with the error
-    page whatever it carries; after ``forget_limits`` a valid try passes again. (The counters
+    page whatever it carries; after ``flask limits forget`` a valid try passes again. (The counters
     live in Redis whatever the database, so SQLite is enough.)"""
     app = sqlite_app_with()
     valid = demo(app).codes[0].code
@@ -133,7 +133,7 @@ def test_limits_are_shared_by_the_workers_and_forgotten_on_request(
         assert 429 not in _spend([submit] * _allowed(SUBMISSION_LIMIT))
         assert _refused(app, submit())
 
-        forget_limits(server.key_prefix)
+        server.forget_limits()
         opened = _linked(server, valid)
         assert opened.status_code == 302
         assert opened.headers["Location"] == f"{LEADERS}/continue"
