@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import Flask, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
@@ -10,7 +10,24 @@ from flask_migrate import Migrate
 migrate = Migrate()
 """Alembic migrations under ``migrations/`` (``flask db upgrade``)."""
 
-limiter = Limiter(get_remote_address)
+
+
+class AppPrefixedLimiter(Limiter):
+    """A limiter that counts under the key prefix of the app it was last bound to.
+
+    Flask-Limiter keeps the ``RATELIMIT_KEY_PREFIX`` of the first app bound to a limiter and
+    ignores every later app's. One limiter serves every app made in a process, so a second app
+    (in the tests, a bench) would count under the first app's keys, where neither its own
+    isolation nor ``flask limits forget`` (which reads the app's setting) expects them.
+    """
+
+    def init_app(self, app: Flask) -> None:
+        """Bind to ``app``, taking its key prefix (none when unset)."""
+        self._key_prefix = str(app.config.get("RATELIMIT_KEY_PREFIX") or "")
+        super().init_app(app)
+
+
+limiter = AppPrefixedLimiter(get_remote_address)
 """Rate limits on code, resume and submission posts; storage from ``RATELIMIT_STORAGE_URI``."""
 
 

@@ -95,6 +95,28 @@ def test_forgetting_one_address_lets_it_in_and_keeps_the_others_counted(
         store.delete(foreign)
 
 
+def test_each_app_counts_under_its_own_key_prefix(
+    sqlite_app_with: Callable[..., Flask], store: redis.Redis
+) -> None:
+    """Apps made one after another in one process (tests, benches) each count under their own
+    ``RATELIMIT_KEY_PREFIX``, which is where ``limits forget`` looks: the shared limiter does not
+    keep the prefix of the first app it served."""
+    prefixes = [f"par-test-{secrets.token_hex(6)}" for _ in range(2)]
+    try:
+        for prefix in prefixes:
+            app = sqlite_app_with(
+                RATELIMIT_STORAGE_URI=REDIS_URL,
+                RATELIMIT_KEY_PREFIX=prefix,
+                RATELIMIT_CODE_ENTRY=LIMIT,
+            )
+            assert _try_code(app.test_client(), ONE) == 302
+            assert list(store.scan_iter(match=f"*/{prefix}/{ONE}/*")), prefix
+    finally:
+        for prefix in prefixes:
+            for key in store.scan_iter(match=f"*{prefix}*"):
+                store.delete(key)
+
+
 def test_counters_in_memory_are_refused_with_the_reason(app: Flask) -> None:
     """The default storage keeps counters inside each serving process: the command says so,
     and to restart the server, and exits 1."""
