@@ -11,14 +11,14 @@ migrate = Migrate()
 """Alembic migrations under ``migrations/`` (``flask db upgrade``)."""
 
 
-
 class AppPrefixedLimiter(Limiter):
     """A limiter that counts under the key prefix of the app it was last bound to.
 
     Flask-Limiter keeps the ``RATELIMIT_KEY_PREFIX`` of the first app bound to a limiter and
     ignores every later app's. One limiter serves every app made in a process, so a second app
-    (in the tests, a bench) would count under the first app's keys, where neither its own
-    isolation nor ``flask limits forget`` (which reads the app's setting) expects them.
+    (the test suite makes many in each process) would count under the first app's keys, where
+    neither its own isolation nor ``flask limits forget`` (which reads the app's setting)
+    expects them.
     """
 
     def init_app(self, app: Flask) -> None:
