@@ -88,11 +88,18 @@ def test_parse_of_token_soup_raises_only_expression_error(source: str) -> None:
     _parses_or_refuses(source)
 
 
+OPENERS = ["(", "-", "not ", "[", "count(", "1 in ["]
+"""Tokens that each open one more level of nesting."""
+
+
 @settings(max_examples=30)
 @given(
+    # Runs of one opener, 20–40 runs of 25–60 each: 500–2,400 levels, far past MAX_DEPTH and
+    # Python's recursion limit, drawn in tens of choices rather than a thousand (a draw per
+    # token made input generation fail hypothesis's speed check on a busy machine).
     st.lists(
-        st.sampled_from(["(", "-", "not ", "[", "count(", "1 in ["]), min_size=500, max_size=1200
-    ).map("".join)
+        st.tuples(st.sampled_from(OPENERS), st.integers(25, 60)), min_size=20, max_size=40
+    ).map(lambda runs: "".join(opener * times for opener, times in runs))
 )
 def test_parse_of_deeply_nested_text_raises_only_expression_error(source: str) -> None:
     _parses_or_refuses(source)
