@@ -98,9 +98,9 @@ def test_forgetting_one_address_lets_it_in_and_keeps_the_others_counted(
 def test_each_app_counts_under_its_own_key_prefix(
     sqlite_app_with: Callable[..., Flask], store: redis.Redis
 ) -> None:
-    """Apps made one after another in one process (tests, benches) each count under their own
-    ``RATELIMIT_KEY_PREFIX``, which is where ``limits forget`` looks: the shared limiter does not
-    keep the prefix of the first app it served."""
+    """Apps made one after another in one process, as the test suite makes them, each count
+    under their own ``RATELIMIT_KEY_PREFIX``, which is where ``limits forget`` looks: the shared
+    limiter does not keep the prefix of the first app it served."""
     prefixes = [f"par-test-{secrets.token_hex(6)}" for _ in range(2)]
     try:
         for prefix in prefixes:
