@@ -37,10 +37,15 @@ def statements(app: Flask) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", record)
 
 
+def _verbs(seen: list[str]) -> list[str]:
+    """The first word of each statement, upper-cased."""
+    return [statement.lstrip().split(None, 1)[0].upper() for statement in seen]
+
+
 def _writes(seen: list[str]) -> list[str]:
     """The statements that change rows."""
     changing = {"INSERT", "UPDATE", "DELETE"}
-    return [s for s in seen if s.lstrip().split(None, 1)[0].upper() in changing]
+    return [s for s, verb in zip(seen, _verbs(seen), strict=True) if verb in changing]
 
 
 def test_showing_a_page_writes_nothing_and_its_time_is_still_kept(
@@ -67,6 +72,28 @@ def test_showing_a_page_writes_nothing_and_its_time_is_still_kept(
         [seconds] = db.session.scalars(select(Draft.page_seconds)).all()
     assert set(seconds) == {page_id}
     assert 0.2 <= seconds[page_id] < 30
+
+
+def test_a_page_costs_one_read_to_show_and_one_read_and_one_write_to_save(
+    app: Flask, client: FlaskClient
+) -> None:
+    """The hot path of every respondent: showing a page reads the draft once; posting it reads
+    the draft once and updates it once. Nothing else (the survey is a cached snapshot, the page
+    mark lives in the session); a second query here would be paid on every page of every
+    respondent."""
+    demo(app)
+    first = start(client).headers["Location"]
+    with statements(app) as seen:
+        shown = client.get(first)
+    assert shown.status_code == 200
+    assert _verbs(seen) == ["SELECT"], seen
+    page_id = first.rsplit("/p/", 1)[1]
+    data = page_data(questionnaire(), questionnaire().page(page_id), {}, {})
+    data.update(csrf_token=csrf_token(shown.text), action="next")
+    with statements(app) as seen:
+        posted = client.post(first, data=data)
+    assert posted.status_code == 302
+    assert _verbs(seen) == ["SELECT", "UPDATE"], seen
 
 
 PAGE = "<the page posted>"
