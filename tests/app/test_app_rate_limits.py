@@ -35,6 +35,12 @@ def store() -> Iterator[redis.Redis]:
     connection.close()
 
 
+def _delete_keys_of(store: redis.Redis, prefix: str) -> None:
+    """Delete every key naming ``prefix``: a test's own clean-up, not the code under test."""
+    for key in store.scan_iter(match=f"*{prefix}*"):
+        store.delete(key)
+
+
 @pytest.fixture
 def limited_app(sqlite_app_with: Callable[..., Flask], store: redis.Redis) -> Iterator[Flask]:
     """An app counting code entry (``LIMIT``) in Redis under a fresh key prefix; its keys are
@@ -46,8 +52,7 @@ def limited_app(sqlite_app_with: Callable[..., Flask], store: redis.Redis) -> It
         RATELIMIT_CODE_ENTRY=LIMIT,
     )
     yield app
-    for key in store.scan_iter(match=f"*{prefix}*"):
-        store.delete(key)
+    _delete_keys_of(store, prefix)
 
 
 def _try_code(client: FlaskClient, address: str) -> int:
@@ -113,8 +118,7 @@ def test_each_app_counts_under_its_own_key_prefix(
             assert list(store.scan_iter(match=f"*/{prefix}/{ONE}/*")), prefix
     finally:
         for prefix in prefixes:
-            for key in store.scan_iter(match=f"*{prefix}*"):
-                store.delete(key)
+            _delete_keys_of(store, prefix)
 
 
 def test_counters_in_memory_are_refused_with_the_reason(app: Flask) -> None:
