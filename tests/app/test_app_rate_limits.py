@@ -149,7 +149,7 @@ _TEXT = st.text(
 )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(prefix=st.one_of(st.just(""), _TEXT), address=_TEXT, other=_TEXT)
 def test_the_pattern_finds_exactly_the_keys_of_its_prefix_and_address(
     store: redis.Redis, prefix: str, address: str, other: str

@@ -180,7 +180,7 @@ def _answer_strategy(questionnaire: Questionnaire) -> st.SearchStrategy[dict[str
     return st.fixed_dictionaries({}, optional=values)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(_answer_strategy(bundled_questionnaires()["sipas_citizens"]))
 def test_pruned_answers_are_exactly_those_of_items_shown_given_the_kept_answers(
     answers: dict[str, object],
@@ -204,7 +204,7 @@ CHECKED_FORMS = {
 """A bundled form, and one whose later page's rules read an earlier page's answer."""
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(
     st.sampled_from(sorted(CHECKED_FORMS)).flatmap(
         lambda name: st.tuples(st.just(name), _answer_strategy(CHECKED_FORMS[name]))
@@ -252,7 +252,7 @@ _ANY_VALUE: st.SearchStrategy[object] = st.one_of(
 (1, 1.0, True, "1") and a ``str`` subclass."""
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(
     st.lists(
         st.dictionaries(st.sampled_from(["q_members", "q_children", "q_care"]), _ANY_VALUE),

@@ -15,7 +15,7 @@ from analysis.estimation import linearised_variance, linearised_variances, mean,
 from analysis.estimation.quantile import _distribution, quantile_rule
 from analysis.replication import replicate_design
 
-SETTINGS = settings(max_examples=40, deadline=None)
+SETTINGS = settings(max_examples=40)
 
 
 @st.composite

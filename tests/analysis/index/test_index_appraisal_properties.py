@@ -22,7 +22,7 @@ SCHEME = make_scheme()
 MAXIMA = {"1.1": 20.0, "1.2.1": 10.0, "2.2": 30.0}
 UNITS = ("A", "B", "C")
 REASONS = ("", "   ", "thiếu tài liệu kiểm chứng", "  xem xét lại ")
-PROPERTY_SETTINGS = settings(max_examples=150, deadline=None)
+PROPERTY_SETTINGS = settings(max_examples=150)
 
 Row = dict[str, object]
 

@@ -163,7 +163,7 @@ def test_duplicate_units_are_refused(scheme: Scheme) -> None:
 leaf_fraction = st.floats(0, 1, allow_nan=False)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40)
 @given(st.lists(st.tuples(*[leaf_fraction] * 5), min_size=1, max_size=6))
 def test_index_lies_in_0_100_and_sums_the_leaves(fractions: list[tuple[float, ...]]) -> None:
     scheme = make_scheme()

@@ -327,7 +327,7 @@ def test_numeric_answer_columns_are_read_as_codes() -> None:
     assert scores.combined.iloc[0]["points"] == pytest.approx(15.0)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=30)
 @given(
     st.lists(
         st.tuples(st.sampled_from(["4", "3", "2", "1", "dk"]), st.floats(0.5, 5.0)),

@@ -85,7 +85,7 @@ def test_unhashable_cells_and_repeated_columns_are_refused() -> None:
         frame_hash(pd.DataFrame([[1, 2]], columns=["x", "x"]))
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40)
 @given(
     st.lists(
         st.tuples(

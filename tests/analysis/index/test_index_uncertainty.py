@@ -67,7 +67,7 @@ def test_bad_arguments_are_refused() -> None:
         )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(
     st.integers(2, 8).flatmap(
         lambda n: st.tuples(

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from analysis.weighting import calibrate, poststratify, rake, trim_weights
 
 LEVELS = {"sex": ["f", "m"], "age": ["a", "b", "c", "d"], "area": ["u", "r"]}
-PROPERTY_SETTINGS = settings(max_examples=40, deadline=None)
+PROPERTY_SETTINGS = settings(max_examples=40)
 IPF_CYCLES = 20_000
 """Cycles raking may take here: IPF converges linearly, and in a small sample whose levels
 nearly coincide (12 respondents, every "b" age also "m" and "r") it can need more than its
@@ -164,7 +164,7 @@ def test_poststratification_meets_cell_counts_exactly(
     np.testing.assert_allclose(merged.loc[expected.index], expected, rtol=1e-12)
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=80)
 @given(
     st.lists(st.floats(min_value=0.1, max_value=1000.0), min_size=3, max_size=60),
     st.floats(min_value=0.05, max_value=0.95),
@@ -181,7 +181,7 @@ def test_strict_trimming_keeps_the_total_and_respects_the_bounds(
     assert result.n_trimmed == int(result.trimmed.sum())
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=80)
 @given(
     st.lists(st.floats(min_value=0.1, max_value=1000.0), min_size=3, max_size=60),
     st.floats(min_value=1.05, max_value=5.0),

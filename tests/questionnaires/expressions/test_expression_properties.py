@@ -394,7 +394,7 @@ def agree(actual: object, expected: object) -> bool:
     return type(actual) is type(expected) and actual == expected
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=400)
 @given(trees(4), answer_sets, answer_values)
 def test_evaluation_agrees_with_the_reference(
     tree: Tree, answers: dict[str, object], own: object
@@ -485,7 +485,7 @@ def test_logic_and_membership_agree_with_the_reference_on_every_pair_of_values()
                 assert agree(actual, expected), (source, left, right, actual, expected)
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=600)
 @given(st.sampled_from(OPERATORS), answer_values, answer_values)
 def test_each_operator_agrees_with_the_reference_on_every_kind_of_value(
     operator: str, left: object, right: object
