@@ -1,6 +1,6 @@
 """Speed benchmark: what each respondent request costs the app itself, without HTTP.
 
-    .venv/bin/python bench/respondent_pages.py [--walks 60] [--warm 5] [--calls]
+    .venv/bin/python bench/respondent_pages.py [--walks 60] [--warm 5] [--calls] [--parts]
 
 A fresh SQLite database in a temporary folder is migrated (``flask_migrate.upgrade``) and given
 the demo; Flask's test client then completes ``--walks`` citizens' surveys
@@ -10,8 +10,11 @@ thank-you page), after ``--warm`` walks that are not timed. Printed: the mean wa
 kind of request and of all of them, in milliseconds. With ``--calls``, as many walks again run
 under ``cProfile`` and the Python function calls a request are printed: a count that does not
 move with the machine's speed, so two trees compare even when timings are noisy (it counts the
-test client's calls too, alike in both). The load benchmark (``load.py``) measures
-the same requests through gunicorn, with HTTP, processes and the load client around them.
+test client's calls too, alike in both). With ``--parts``, as many walks again run with
+timers around the app's parts and print what a request spends in each (see :data:`PARTS`):
+a part's time is counted only outside every other part, so the parts and the rest add up to
+the app's own time a request. The load benchmark (``load.py``) measures the same requests
+through gunicorn, with HTTP, processes and the load client around them.
 Not part of the test suite.
 """
 
@@ -23,6 +26,8 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -89,12 +94,104 @@ def counted_calls(app: Any, answers: Answers, walks: int) -> float:
     return total / sum(len(values) for values in requests.values())
 
 
+PARTS: dict[str, tuple[str, ...]] = {
+    "templates (Jinja, with the form fields and CSRF token they draw)": (
+        "jinja2.environment:Template.render",
+    ),
+    "database (SQLAlchemy's ORM and the driver)": (
+        "sqlalchemy.orm:Session._execute_internal",
+        "sqlalchemy.orm:Session.commit",
+        "sqlalchemy.orm:Session.close",
+    ),
+    "answer forms (WTForms: build, fill, validate with the CSRF check)": (
+        "wtforms.form:Form.__init__",
+        "wtforms.form:Form.validate",
+    ),
+    "signed session cookie (read and write)": (
+        "flask.sessions:SecureCookieSessionInterface.open_session",
+        "flask.sessions:SecureCookieSessionInterface.save_session",
+    ),
+    "links built outside templates (url_for)": ("flask.app:Flask.url_for",),
+}
+"""The parts a request is split into: each a name and the methods (``module:Class.method``)
+whose time is its own. What is left is Flask's and Werkzeug's request handling (environ,
+routing, hooks, the response) and the routes' own code."""
+
+
+@contextmanager
+def timed_parts(app: Any) -> Iterator[dict[str, float]]:
+    """Seconds spent in each of :data:`PARTS` and in the whole app (key ``"app"``) while the
+    block runs; a call made inside another timed call is not counted again."""
+    import importlib
+
+    seconds: dict[str, float] = defaultdict(float)
+    depth = [0]
+    restore: list[tuple[Any, str, Any]] = []
+
+    def timer(original: Any, part: str) -> Any:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            if depth[0]:
+                return original(*args, **kwargs)
+            depth[0] += 1
+            began = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                seconds[part] += time.perf_counter() - began
+                depth[0] -= 1
+
+        return timed
+
+    for part, targets in PARTS.items():
+        for target in targets:
+            module_name, qualified = target.split(":")
+            owner_name, method = qualified.split(".")
+            owner = getattr(importlib.import_module(module_name), owner_name)
+            original = owner.__dict__[method]
+            restore.append((owner, method, original))
+            setattr(owner, method, timer(original, part))
+    whole = app.wsgi_app
+
+    def app_timed(*args: Any) -> Any:
+        began = time.perf_counter()
+        try:
+            return whole(*args)
+        finally:
+            seconds["app"] += time.perf_counter() - began
+
+    app.wsgi_app = app_timed
+    try:
+        yield seconds
+    finally:
+        app.wsgi_app = whole
+        for owner, method, original in restore:
+            setattr(owner, method, original)
+
+
+def parts_report(app: Any, answers: Answers, walks: int) -> list[str]:
+    """Run ``walks`` walks under :func:`timed_parts`; lines giving each part's time a request."""
+    requests: dict[str, list[float]] = defaultdict(list)
+    with timed_parts(app) as seconds:
+        for _ in range(walks):
+            walk(app.test_client(), answers, requests)
+    count = sum(len(values) for values in requests.values())
+    whole = seconds.pop("app")
+    lines = [f"Where the app's {1000 * whole / count:.2f} ms a request go "
+             f"({walks} more walks, timers around the parts):"]
+    rest = whole - sum(seconds.values())
+    for part, spent in [*sorted(seconds.items(), key=lambda kv: -kv[1]),
+                        ("the rest: Flask's request handling, routing, hooks, our routes", rest)]:
+        lines.append(f"  {1000 * spent / count:6.2f} ms  {100 * spent / whole:3.0f}%  {part}")
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the walks and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--walks", type=int, default=60)
     parser.add_argument("--warm", type=int, default=5)
     parser.add_argument("--calls", action="store_true")
+    parser.add_argument("--parts", action="store_true")
     arguments = parser.parse_args(argv)
 
     from flask_migrate import upgrade
@@ -124,6 +221,7 @@ def main(argv: list[str] | None = None) -> int:
             walk(app.test_client(), answers, timings)
         seconds = time.perf_counter() - began
         calls = counted_calls(app, answers, arguments.walks) if arguments.calls else None
+        parts = parts_report(app, answers, arguments.walks) if arguments.parts else []
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     count = sum(len(values) for values in timings.values())
@@ -134,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
     if calls is not None:
         print(f"Python function calls a request (cProfile over {arguments.walks} more walks): "
               f"{calls:,.0f}")
+    for line in parts:
+        print(line)
     return 0
 
 
