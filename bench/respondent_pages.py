@@ -13,7 +13,8 @@ move with the machine's speed, so two trees compare even when timings are noisy 
 test client's calls too, alike in both). With ``--parts``, as many walks again run with
 timers around the app's parts and print what a request spends in each (see :data:`PARTS`):
 a part's time is counted only outside every other part, so the parts and the rest add up to
-the app's own time a request. The load benchmark (``load.py``) measures the same requests
+the app's own time a request; then the bare app of ``load.py`` under the same timer. The load
+benchmark (``load.py``) measures the same requests
 through gunicorn, with HTTP, processes and the load client around them.
 Not part of the test suite.
 """
@@ -119,8 +120,10 @@ routing, hooks, the response) and the routes' own code."""
 
 
 @contextmanager
-def timed_parts(app: Any) -> Iterator[dict[str, float]]:
-    """Seconds spent in each of :data:`PARTS` and in the whole app (key ``"app"``) while the
+def timed_parts(
+    app: Any, parts: dict[str, tuple[str, ...]] = PARTS
+) -> Iterator[dict[str, float]]:
+    """Seconds spent in each of ``parts`` and in the whole app (key ``"app"``) while the
     block runs; a call made inside another timed call is not counted again."""
     import importlib
 
@@ -142,7 +145,7 @@ def timed_parts(app: Any) -> Iterator[dict[str, float]]:
 
         return timed
 
-    for part, targets in PARTS.items():
+    for part, targets in parts.items():
         for target in targets:
             module_name, qualified = target.split(":")
             owner_name, method = qualified.split(".")
@@ -182,7 +185,23 @@ def parts_report(app: Any, answers: Answers, walks: int) -> list[str]:
     for part, spent in [*sorted(seconds.items(), key=lambda kv: -kv[1]),
                         ("the rest: Flask's request handling, routing, hooks, our routes", rest)]:
         lines.append(f"  {1000 * spent / count:6.2f} ms  {100 * spent / whole:3.0f}%  {part}")
+    lines.append(f"The bare Flask app (load.py's floor, bench/bare_app.py), the same timer: "
+                 f"{1000 * bare_app_seconds(count):.3f} ms a request")
     return lines
+
+
+def bare_app_seconds(requests: int) -> float:
+    """The bare app's own time a GET of a survey page's path, over ``requests`` requests, timed
+    around its ``wsgi_app`` as :func:`timed_parts` times ours."""
+    from bare_app import app as bare
+
+    client = bare.test_client()
+    for _ in range(50):
+        client.get(f"{SURVEY}/p/service")
+    with timed_parts(bare, parts={}) as seconds:
+        for _ in range(requests):
+            client.get(f"{SURVEY}/p/service")
+    return seconds["app"] / requests
 
 
 def main(argv: list[str] | None = None) -> int:
