@@ -14,14 +14,14 @@ test client's calls too, alike in both). With ``--parts``, as many walks again r
 timers around the app's parts and print what a request spends in each (see :data:`PARTS`):
 a part's time is counted only outside every other part, so the parts and the rest add up to
 the app's own time a request; then the bare app of ``load.py`` under the same timer. The load
-benchmark (``load.py``) measures the same requests
-through gunicorn, with HTTP, processes and the load client around them.
-Not part of the test suite.
+benchmark (``load.py``) measures the same requests through gunicorn, with HTTP, processes and
+the load client around them. Not part of the test suite.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import shutil
 import sys
 import tempfile
@@ -125,8 +125,6 @@ def timed_parts(
 ) -> Iterator[dict[str, float]]:
     """Seconds spent in each of ``parts`` and in the whole app (key ``"app"``) while the
     block runs; a call made inside another timed call is not counted again."""
-    import importlib
-
     seconds: dict[str, float] = defaultdict(float)
     depth = [0]
     restore: list[tuple[Any, str, Any]] = []

@@ -29,12 +29,12 @@ from tests.e2e.browser_support import CHROMIUM, CHROMIUM_ARGS
 
 POSTGRES_SKIP_REASON = "TEST_DATABASE_URL is not set: PostgreSQL cases skipped"
 
+# No property test fails for the time it takes: hypothesis's default 200 ms deadline per example
+# and its too_slow health check depend on the machine's speed, which on the shared CI machine
+# halves from one hour to the next. A test states what it checks, never how fast (speed is
+# measured in bench/). Examples are still generated, counted and shrunk as usual.
 settings.register_profile("suite", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("suite")
-"""No property test fails for the time it takes: hypothesis's default 200 ms deadline per example
-and its too_slow health check depend on the machine's speed, which on the shared CI machine
-halves from one hour to the next. A test states what it checks, never how fast (speed is
-measured in ``bench/``). Examples are still counted and shrunk as usual."""
 
 
 def base_config(instance: Path, database_url: str, **extra: Any) -> dict[str, Any]:
