@@ -11,6 +11,12 @@ migrate = Migrate()
 """Alembic migrations under ``migrations/`` (``flask db upgrade``)."""
 
 
+def key_prefix(app: Flask) -> str:
+    """The prefix ``app``'s rate-limit counters are kept under (``RATELIMIT_KEY_PREFIX``; empty
+    when unset): the one the limiter counts under and ``flask limits forget`` deletes."""
+    return str(app.config.get("RATELIMIT_KEY_PREFIX") or "")
+
+
 class AppPrefixedLimiter(Limiter):
     """A limiter that counts under the key prefix of the app it was last bound to.
 
@@ -23,7 +29,7 @@ class AppPrefixedLimiter(Limiter):
 
     def init_app(self, app: Flask) -> None:
         """Bind to ``app``, taking its key prefix (none when unset)."""
-        self._key_prefix = str(app.config.get("RATELIMIT_KEY_PREFIX") or "")
+        self._key_prefix = key_prefix(app)
         super().init_app(app)
 
 

@@ -23,7 +23,7 @@ from limits.storage import RedisStorage
 from redis import Redis
 from redis.exceptions import RedisError
 
-from survey_app.extensions import limiter
+from survey_app.extensions import key_prefix, limiter
 
 NAMESPACE = parse("1 per second").namespace
 """The first part of every limiter key: the namespace ``limits`` gives each limit."""
@@ -75,9 +75,7 @@ def forget_counters(address: str | None = None) -> int:
             "restart the server to forget them, or keep them in Redis "
             "(RATELIMIT_STORAGE_URI=redis://…) to forget them from here."
         )
-    pattern = storage.prefixed_key(
-        counter_pattern(str(current_app.config.get("RATELIMIT_KEY_PREFIX") or ""), address)
-    )
+    pattern = storage.prefixed_key(counter_pattern(key_prefix(current_app), address))
     connection = cast(Redis, storage.get_connection())
     deleted = 0
     try:
