@@ -8,15 +8,22 @@ catalogue of the current locale, found once per locale and app, with Jinja's "ne
 semantics (the message is trusted markup, its ``%(name)s`` variables are escaped into it), but
 without the two layers of context calls Jinja's own wrapper adds: a survey page translates a
 dozen strings, and those layers made each cost several times the lookup.
+
+Text that is stored and read later, perhaps by someone who chose the other language (the notes
+of a published index), is kept in both: :func:`bilingual` translates a message under each
+locale, :class:`Bilingual` holds the two, and templates show a stored one with the ``localized``
+filter (:func:`localized`) in the reader's language.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from babel.support import NullTranslations
 from flask import Flask, current_app, has_request_context, session
-from flask_babel import Babel, get_locale, get_translations
+from flask_babel import Babel, LazyString, force_locale, get_locale, get_translations
 from markupsafe import Markup
 
 LANGUAGES: tuple[str, ...] = ("vi", "en")
@@ -35,6 +42,38 @@ def current_language() -> str:
         return LANGUAGES[0]
     chosen = session.get("lang")
     return chosen if chosen in LANGUAGES else LANGUAGES[0]
+
+
+@dataclass(frozen=True)
+class Bilingual:
+    """One text in Vietnamese and in English."""
+
+    vi: str
+    en: str
+
+    def to_json(self) -> dict[str, str]:
+        """The text as stored in a JSON document: ``{"vi": …, "en": …}``."""
+        return {"vi": self.vi, "en": self.en}
+
+
+def bilingual(message: LazyString) -> Bilingual:
+    """``message`` (a ``lazy_gettext`` call, its variables given) in Vietnamese and in
+    English."""
+    with force_locale("vi"):
+        vietnamese = str(message)
+    with force_locale("en"):
+        english = str(message)
+    return Bilingual(vietnamese, english)
+
+
+def localized(stored: Mapping[str, str] | str) -> str:
+    """A stored text in the current locale (the request's, or one forced): of a
+    ``{"vi": …, "en": …}`` mapping, that language's text (the other's when it is missing); a
+    plain string, stored before texts were kept in both languages, as it is."""
+    if isinstance(stored, str):
+        return stored
+    language = str(get_locale())
+    return stored.get(language) or next((text for text in stored.values() if text), "")
 
 
 CATALOGUES = "survey_app.catalogues"
@@ -61,6 +100,7 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, default_locale=LANGUAGES[0], locale_selector=current_language)
     app.extensions[CATALOGUES] = {}
     app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext)
+    app.jinja_env.filters["localized"] = localized
 
     @app.context_processor
     def language_context() -> dict[str, object]:

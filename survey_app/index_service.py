@@ -66,7 +66,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from flask_babel import gettext
+from flask_babel import LazyString, gettext, lazy_gettext
 from sqlalchemy import func, select
 
 from analysis.design import SurveyDesign
@@ -91,6 +91,7 @@ from analysis.weighting import design_weights
 from questionnaires.loader import Questionnaire, bundled_questionnaires
 from questionnaires.scheme import Scheme, SourceKind, StatisticSource, SurveySource, bundled_schemes
 from survey_app.catalogue import questionnaire_of
+from survey_app.i18n import Bilingual, bilingual
 from survey_app.models import (
     AppraisalDecision,
     FrameCell,
@@ -136,16 +137,25 @@ DESIGN_COLUMNS = ("response_id", "unit", "respondent_group", "questionnaire", "s
 
 
 class IndexNotReady(Exception):
-    """The round's data cannot give an index yet; ``problems`` says why, one line each."""
+    """The round's data cannot give an index yet; ``problems`` says why, one line each, in both
+    languages (a job's problems are stored, and read in either)."""
 
-    def __init__(self, problems: Sequence[str]) -> None:
-        """Keep the problems (translated, ready to show)."""
-        self.problems = list(problems)
-        super().__init__("; ".join(self.problems))
+    def __init__(self, problems: Sequence[LazyString | Bilingual]) -> None:
+        """Keep the problems, each translated into both languages."""
+        self.problems = [
+            problem if isinstance(problem, Bilingual) else bilingual(problem)
+            for problem in problems
+        ]
+        super().__init__("; ".join(problem.en for problem in self.problems))
 
 
-def _listed(codes: Sequence[str]) -> str:
-    """Codes joined for a message, the tail summarised."""
+def _listed(codes: Sequence[str]) -> LazyString:
+    """Codes joined for a message, the tail summarised in the language the message is read in."""
+    return LazyString(_joined, list(codes))
+
+
+def _joined(codes: Sequence[str]) -> str:
+    """The first :data:`LISTED` codes, then how many more."""
     shown = ", ".join(codes[:LISTED])
     if len(codes) > LISTED:
         shown += " " + gettext("and %(count)d more", count=len(codes) - LISTED)
@@ -293,7 +303,7 @@ def frame_design_weights(round_: Round, responses: pd.DataFrame) -> RoundWeights
     if missing:
         raise IndexNotReady(
             [
-                gettext(
+                lazy_gettext(
                     "The sampling frame has no cell (unit / respondent group / stratum) for "
                     "responses in: %(cells)s. Import the frame with these cells.",
                     cells=_listed(missing),
@@ -305,7 +315,9 @@ def frame_design_weights(round_: Round, responses: pd.DataFrame) -> RoundWeights
             responses[cells], strata=cells, frame=frame[[*cells, "population"]]
         )
     except AnalysisError as error:
-        raise IndexNotReady([gettext("Design weights: %(error)s", error=str(error))]) from error
+        raise IndexNotReady(
+            [lazy_gettext("Design weights: %(error)s", error=str(error))]
+        ) from error
     return RoundWeights(weights=weights.weights, run_id=None)
 
 
@@ -317,7 +329,7 @@ def run_weights_of(replay: RunReplay, responses: pd.DataFrame) -> RoundWeights:
     if missing:
         raise IndexNotReady(
             [
-                gettext(
+                lazy_gettext(
                     "%(count)d responses have no weight in the adopted weighting run "
                     "“%(label)s” (they came in after it): make a new run and adopt it.",
                     count=missing,
@@ -339,7 +351,7 @@ def round_replay(read: RoundResponses) -> RunReplay | None:
     except ReplayError as error:
         raise IndexNotReady(
             [
-                gettext(
+                lazy_gettext(
                     "The adopted weighting run can no longer be re-run on the stored data (its "
                     "margins, answers or responses changed after it was made): make a new run "
                     "and adopt it."
@@ -438,7 +450,7 @@ def _appraised(
         pending = [leaf for leaf in leaves if (unit, leaf) in given and (unit, leaf) not in decided]
         if missing:
             problems.append(
-                gettext(
+                lazy_gettext(
                     "Unit %(unit)s has no self-score for %(count)d criteria: %(codes)s.",
                     unit=unit,
                     count=len(missing),
@@ -447,7 +459,7 @@ def _appraised(
             )
         if pending:
             problems.append(
-                gettext(
+                lazy_gettext(
                     "Unit %(unit)s: %(count)d self-scores await appraisal: %(codes)s.",
                     unit=unit,
                     count=len(pending),
@@ -477,7 +489,7 @@ def _appraised(
     try:
         return appraised_points(apply_decisions(scores, taken, scheme=scheme))
     except AnalysisError as error:
-        raise IndexNotReady([gettext("Appraisal: %(error)s", error=str(error))]) from error
+        raise IndexNotReady([lazy_gettext("Appraisal: %(error)s", error=str(error))]) from error
 
 
 def _statistics(scheme: Scheme, codes: Sequence[str], figures: pd.DataFrame) -> pd.DataFrame | None:
@@ -494,7 +506,7 @@ def _statistics(scheme: Scheme, codes: Sequence[str], figures: pd.DataFrame) -> 
         missing = [unit for unit in codes if (unit, indicator) not in given]
         if missing:
             problems.append(
-                gettext(
+                lazy_gettext(
                     "No figure of %(indicator)s (criterion %(criterion)s) for: %(units)s.",
                     indicator=indicator,
                     criterion=leaf.code,
@@ -506,7 +518,7 @@ def _statistics(scheme: Scheme, codes: Sequence[str], figures: pd.DataFrame) -> 
     try:
         return statistic_points(scheme, figures, units=codes)
     except AnalysisError as error:
-        raise IndexNotReady([gettext("Statistics: %(error)s", error=str(error))]) from error
+        raise IndexNotReady([lazy_gettext("Statistics: %(error)s", error=str(error))]) from error
 
 
 class IndexStage(StrEnum):
@@ -594,7 +606,7 @@ def survey_designs(
             progress=_stage(progress, IndexStage.WEIGHTING),
         )
     except AnalysisError as error:
-        raise IndexNotReady([gettext("Survey points: %(error)s", error=str(error))]) from error
+        raise IndexNotReady([lazy_gettext("Survey points: %(error)s", error=str(error))]) from error
     return SurveyDesigns(linear=linear, replicates=boot, weights=weights)
 
 
@@ -607,7 +619,7 @@ class SurveyPart:
     scores: SurveyScores
     points: pd.DataFrame
     weights: RoundWeights
-    notes: list[str]
+    notes: list[Bilingual]
 
 
 def _survey(
@@ -631,7 +643,7 @@ def _survey(
         points = sum(leaf.max_points for leaf in leaves)
         raise IndexNotReady(
             [
-                gettext(
+                lazy_gettext(
                     "No survey responses yet; the scheme takes %(points)g points from the survey.",
                     points=points,
                 )
@@ -648,14 +660,14 @@ def _survey(
             progress=_stage(progress, IndexStage.SCORING),
         )
     except AnalysisError as error:
-        raise IndexNotReady([gettext("Survey points: %(error)s", error=str(error))]) from error
+        raise IndexNotReady([lazy_gettext("Survey points: %(error)s", error=str(error))]) from error
     combined = scores.combined
     flagged = combined[combined["flagged"]]
-    notes: list[str] = []
+    notes: list[Bilingual] = []
     if len(flagged) and not optional:
         raise IndexNotReady(
             [
-                gettext(
+                lazy_gettext(
                     "Unit %(unit)s, criterion %(criterion)s: %(n)d respondents answered; the "
                     "scheme needs at least %(minimum)d.",
                     unit=unit,
@@ -671,10 +683,12 @@ def _survey(
     unsurveyed = sorted(set(flagged["unit"]))
     if unsurveyed:
         notes.append(
-            gettext(
-                "Scored without the survey (fewer respondents than the scheme's minimum), their "
-                "other points rescaled to 100: %(units)s.",
-                units=_listed(unsurveyed),
+            bilingual(
+                lazy_gettext(
+                    "Scored without the survey (fewer respondents than the scheme's minimum), "
+                    "their other points rescaled to 100: %(units)s.",
+                    units=_listed(unsurveyed),
+                )
             )
         )
     points = combined[~combined["unit"].isin(unsurveyed)]
@@ -705,7 +719,9 @@ class ComputedIndex:
     inputs: dict[str, pd.DataFrame]
     definitions: dict[str, str]
     replicates: int
-    notes: list[str] = field(default_factory=list)
+    notes: list[Bilingual] = field(default_factory=list)
+    """Notes on how the index was computed, in both languages: a published index keeps them
+    and is read in either."""
 
     def snapshot(self) -> Snapshot:
         """The hashes publication freezes (inputs, definitions, code, results)."""
@@ -758,10 +774,10 @@ def compute_round_index(
         progress(IndexStage.READING, 0, 1)
     scheme = scheme_of(round_)
     if scheme is None:
-        raise IndexNotReady([gettext("This round has no installed index scheme.")])
+        raise IndexNotReady([lazy_gettext("This round has no installed index scheme.")])
     units = evaluated_units(round_)
     if not units:
-        raise IndexNotReady([gettext("This round evaluates no unit.")])
+        raise IndexNotReady([lazy_gettext("This round evaluates no unit.")])
     codes = [unit.code for unit in units]
     scores, decisions, figures = (
         self_scores_table(round_),
@@ -771,7 +787,7 @@ def compute_round_index(
     read = read_responses(round_, scheme, codes)
     responses = read.scoring
     questionnaires = round_questionnaires(round_, scheme)
-    problems: list[str] = []
+    problems: list[Bilingual] = []
     appraised = statistics = None
     survey: SurveyPart | None = None
     try:
@@ -798,7 +814,7 @@ def compute_round_index(
             statistics=statistics,
         )
     except AnalysisError as error:
-        raise IndexNotReady([gettext("Index: %(error)s", error=str(error))]) from error
+        raise IndexNotReady([lazy_gettext("Index: %(error)s", error=str(error))]) from error
     if progress is not None:
         progress(IndexStage.RANKING, 0, 1)
     uncertainty, top = _uncertainty(scheme, result, survey)
@@ -807,21 +823,27 @@ def compute_round_index(
     left_out = responses_left_out(round_)
     if left_out:
         notes.append(
-            gettext(
-                "%(count)d responses without a unit, or of units this round does not evaluate, "
-                "were left out.",
-                count=left_out,
+            bilingual(
+                lazy_gettext(
+                    "%(count)d responses without a unit, or of units this round does not evaluate, "
+                    "were left out.",
+                    count=left_out,
+                )
             )
         )
     if survey is not None and survey.weights.run_id is None:
         notes.append(
-            gettext(
-                "No weighting run is adopted: the survey points use design weights N/n from "
-                "the sampling frame."
+            bilingual(
+                lazy_gettext(
+                    "No weighting run is adopted: the survey points use design weights N/n from "
+                    "the sampling frame."
+                )
             )
         )
     if scheme.leaves(SourceKind.SURVEY) and survey is None:
-        notes.append(gettext("No survey responses: every unit is scored without the survey."))
+        notes.append(
+            bilingual(lazy_gettext("No survey responses: every unit is scored without the survey."))
+        )
     inputs = {
         "responses": responses,
         "weights": pd.DataFrame(

@@ -10,17 +10,18 @@ the same process with its own application context, and the request returns at on
 the job is a file ``<instance>/index_jobs/<round id>/<id>.json`` (the round's index page lists
 its latest :data:`RECENT_LISTED`):
 
-* ``kind`` (``preview`` or ``publish``), ``round_id``, ``user_id``, ``language`` (the one its
-  messages are written in), ``note`` (a publication's);
+* ``kind`` (``preview`` or ``publish``), ``round_id``, ``user_id``, ``language`` (the
+  starter's), ``note`` (a publication's);
 * while it runs: ``stage`` (:class:`~survey_app.index_service.IndexStage`), ``stage_done`` and
   ``stage_total`` (replicates re-weighted, survey criteria scored), and ``done`` out of
   ``total`` = 100, the share of the work behind it (:data:`STAGE_SHARES`, from a profile at
   100,000 responses);
-* when it is done, ``result``: the ``problems`` that stop the index (it is then neither shown nor
-  published); for a preview the results ``document`` as publication stores it, the parts in which
-  it differs from the snapshot published then (``compared_with``, its id; ``differences``:
-  ``part``, ``expected``, ``got``) and the ``seconds`` it took; for a publication the
-  ``snapshot_id`` stored;
+* when it is done, ``result``: the ``problems`` that stop the index, each in both languages
+  (``{"vi": …, "en": …}``, since whoever opens the job reads them in theirs; the index is then
+  neither shown nor published); for a preview the results ``document`` as publication stores
+  it, the parts in which it differs from the snapshot published then (``compared_with``, its
+  id; ``differences``: ``part``, ``expected``, ``got``) and the ``seconds`` it took; for a
+  publication the ``snapshot_id`` stored;
 * when it failed, ``error`` (the exception's type; the log has the rest).
 
 Publishing computes the index again from the data stored at that moment; it does not publish
@@ -141,7 +142,8 @@ def _compute(job: dict[str, Any], round_: Round, user: User, write: bool) -> Non
     try:
         computed = compute_round_index(round_, replicates=replicates(), progress=progress)
     except IndexNotReady as error:
-        job.update(status="done", done=100, result={"problems": list(error.problems)})
+        problems = [problem.to_json() for problem in error.problems]
+        job.update(status="done", done=100, result={"problems": problems})
         return
     comparison = comparison_for(round_, computed)
     result: dict[str, Any] = {"problems": []}

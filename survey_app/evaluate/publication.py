@@ -250,7 +250,7 @@ def results_document(computed: ComputedIndex, comparison: Comparison | None) -> 
         "weights": (
             "run" if computed.survey and computed.survey.weights.run_id is not None else "frame"
         ),
-        "notes": computed.notes,
+        "notes": [note.to_json() for note in computed.notes],
     }
 
 

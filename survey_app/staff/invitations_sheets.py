@@ -10,15 +10,16 @@ code and link.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import qrcode
 import qrcode.image.svg
 from flask import url_for
-from flask_babel import force_locale, gettext
+from flask_babel import lazy_gettext
 from markupsafe import Markup
 
+from survey_app.i18n import Bilingual, bilingual
 from survey_app.invitations import IssuedCode
 from survey_app.models import Round
 
@@ -27,23 +28,6 @@ CSV_COLUMNS = ("unit", "group", "code", "link")
 
 QR_BORDER = 4
 """The quiet zone around the QR code, in modules (the standard's minimum)."""
-
-
-@dataclass(frozen=True)
-class Bilingual:
-    """One text in Vietnamese and in English."""
-
-    vi: str
-    en: str
-
-
-def bilingual(message: Callable[[], str]) -> Bilingual:
-    """``message()`` (a ``gettext`` call) in Vietnamese and in English."""
-    with force_locale("vi"):
-        vietnamese = message()
-    with force_locale("en"):
-        english = message()
-    return Bilingual(vietnamese, english)
 
 
 @dataclass(frozen=True)
@@ -62,30 +46,30 @@ class SheetText:
 def sheet_text(address: str) -> SheetText:
     """The sheets' text, with ``address`` the page where a code is typed."""
     return SheetText(
-        heading=bilingual(lambda: gettext("Invitation to take part in the survey")),
+        heading=bilingual(lazy_gettext("Invitation to take part in the survey")),
         how=bilingual(
-            lambda: gettext(
+            lazy_gettext(
                 "Open %(address)s and type the code below, or scan the QR code with the camera "
                 "of your phone.",
                 address=address,
             )
         ),
-        code_label=bilingual(lambda: gettext("Your code")),
-        scan=bilingual(lambda: gettext("Scan to open the questionnaire")),
+        code_label=bilingual(lazy_gettext("Your code")),
+        scan=bilingual(lazy_gettext("Scan to open the questionnaire")),
         once=bilingual(
-            lambda: gettext(
+            lazy_gettext(
                 "The code opens your questionnaire until you send it; you may stop and enter "
                 "it again to continue. Once the questionnaire is sent, the code no longer works."
             )
         ),
         anonymity=bilingual(
-            lambda: gettext(
+            lazy_gettext(
                 "Your answers are stored without this code and without your name: nobody, not "
                 "even the survey team, can tell which answers are yours."
             )
         ),
         private=bilingual(
-            lambda: gettext("Keep this sheet to yourself: anyone with the code can answer.")
+            lazy_gettext("Keep this sheet to yourself: anyone with the code can answer.")
         ),
     )
 

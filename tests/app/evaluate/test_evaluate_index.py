@@ -257,6 +257,49 @@ def test_the_ranking_page_shows_the_published_numbers(
     assert by_index.text.index("Unit planning<") < by_index.text.index("Unit finance<")
 
 
+NOTES = {
+    "en": (
+        "Scored without the survey (fewer respondents than the scheme's minimum), their other "
+        "points rescaled to 100: inspectorate, office.",
+        "No weighting run is adopted: the survey points use design weights N/n from the "
+        "sampling frame.",
+    ),
+    "vi": (
+        "Chấm điểm không có điều tra (ít người trả lời hơn mức tối thiểu của bộ chỉ số), các "
+        "điểm còn lại được quy đổi về thang 100: inspectorate, office.",
+        "Chưa chọn dùng lần tính trọng số nào: điểm điều tra dùng trọng số thiết kế N/n từ "
+        "khung mẫu.",
+    ),
+}
+"""The round's notes on how its index was computed, in each language."""
+
+
+def _notices(html: str) -> list[str]:
+    """The texts of a page's notices."""
+    return [part.split("</div>", 1)[0] for part in html.split('<div class="notice">')[1:]]
+
+
+def test_a_published_index_keeps_its_notes_in_both_languages(
+    app: Flask, round_id: int, evaluator: FlaskClient
+) -> None:
+    """Published by an evaluator working in English, the notes read in Vietnamese to a reader
+    who chose it (and in English to the publisher); a snapshot stored before notes were kept in
+    both languages shows its notes as they were written."""
+    _publish(evaluator, round_id)
+    reader = signed_in(app, "reader", Role.EVALUATOR)
+    reader.get("/lang/vi")
+    for client, language in ((reader, "vi"), (evaluator, "en")):
+        shown = _notices(client.get(f"/evaluate/rounds/{round_id}/ranking").text)
+        assert [note.replace("&#39;", "'") for note in shown] == list(NOTES[language])
+    assert set(_notices(preview_index(reader, round_id).text)) == set(NOTES["vi"])
+    with app.app_context():
+        snapshot = db.session.scalars(select(IndexSnapshot)).one()
+        snapshot.results = {**snapshot.results, "notes": ["Ghi chú cũ, chỉ một ngôn ngữ."]}
+        db.session.commit()
+    shown = _notices(evaluator.get(f"/evaluate/rounds/{round_id}/ranking").text)
+    assert shown == ["Ghi chú cũ, chỉ một ngôn ngữ."]
+
+
 def test_the_ranking_downloads_as_xlsx(app: Flask, round_id: int, evaluator: FlaskClient) -> None:
     """The XLSX has the same rows as the CSV."""
     _publish(evaluator, round_id)
@@ -576,19 +619,32 @@ def test_a_large_round_is_published_in_the_background(
     assert rows["finance"]["index"] == "90.0"
 
 
-def test_a_background_job_keeps_the_language_it_was_started_in(
+def test_a_background_job_keeps_its_problems_in_both_languages(
     app: Flask, evaluator: FlaskClient
 ) -> None:
-    """What stops the index is written in the starter's language (Vietnamese here)."""
+    """What stops the index is kept in Vietnamese and English, the list's tail ("and N more")
+    too: the starter, in Vietnamese, and a colleague who opens the job in English each read it
+    in their own language."""
     round_id = add_round(app, "dept-gaps", ("planning", "justice"))
     app.config["INDEX_BACKGROUND_FROM"] = 0
     evaluator.get("/lang/vi")
     location = _start(evaluator, round_id, "preview")
     assert _statuses(evaluator, location)[-1]["status"] == "done"
     problems = _job(app, location)["result"]["problems"]
-    assert problems and all("Đơn vị" in problem for problem in problems[:2]), problems
-    page = evaluator.get(location)
-    assert "Đơn vị justice" in page.text
+    leaves = len(scheme().leaves(SourceKind.APPRAISAL))
+    more = leaves - 8
+    assert problems[0]["vi"].startswith(
+        f"Đơn vị justice chưa có điểm tự đánh giá cho {leaves} tiêu chí: 1.1, "
+    ), problems
+    assert problems[0]["vi"].endswith(f" và {more} mục khác."), problems
+    assert problems[0]["en"].startswith(
+        f"Unit justice has no self-score for {leaves} criteria: 1.1, "
+    ), problems
+    assert problems[0]["en"].endswith(f" and {more} more."), problems
+    starter = evaluator.get(location).text
+    colleague = signed_in(app, "colleague", Role.EVALUATOR).get(location).text
+    assert problems[0]["vi"] in starter and problems[0]["en"] not in starter
+    assert problems[0]["en"] in colleague and problems[0]["vi"] not in colleague
 
 
 def test_a_failed_or_stalled_job_says_what_to_do(
