@@ -1,6 +1,6 @@
-"""What the browser tests share: the app served on a free loopback port, numbered screenshots,
-a watch for requests leaving the site, requests held back to answer them out of order, and
-axe-core's accessibility check.
+"""What the browser tests share: the app served on a free loopback port, numbered screenshots
+(each checked for text of the other language), a watch for requests leaving the site, requests
+held back to answer them out of order, and axe-core's accessibility check.
 
 axe-core is the npm package pinned in ``package.json`` (``make test`` installs it with
 ``npm ci``); it is injected into each page from ``node_modules`` and run with the WCAG 2.0 and
@@ -24,6 +24,7 @@ from werkzeug.serving import make_server
 
 from survey_app import create_app
 from survey_app.models import db
+from tests.e2e.languages import other_language_left
 
 ROOT = Path(__file__).resolve().parents[2]
 OUTPUT = ROOT / "test-output" / "e2e"
@@ -71,7 +72,9 @@ def serve(app: Flask) -> Iterator[str]:
 
 
 class Screens:
-    """Numbered full-page screenshots in ``test-output/e2e/<journey>/``, emptied first."""
+    """Numbered full-page screenshots in ``test-output/e2e/<journey>/``, emptied first; each
+    screen taken is also checked to carry no text of the other language
+    (:func:`tests.e2e.languages.other_language_left`)."""
 
     def __init__(self, page: Page, journey: str) -> None:
         """Start numbering at 1 in an emptied folder."""
@@ -83,11 +86,14 @@ class Screens:
         self.count = 0
 
     def take(self, name: str, page: Page | None = None) -> None:
-        """Save the current page (or ``page``) as ``NN-name.png``."""
+        """Save the current page (or ``page``) as ``NN-name.png``; fail, naming the texts, if
+        it shows any of the other language."""
         self.count += 1
-        (page or self.page).screenshot(
-            path=self.folder / f"{self.count:02d}-{name}.png", full_page=True
-        )
+        shown = page or self.page
+        path = self.folder / f"{self.count:02d}-{name}.png"
+        shown.screenshot(path=path, full_page=True)
+        left = other_language_left(shown)
+        assert left == [], f"{path.name}: text of the other language on the page: {left}"
 
 
 def watch_external(page: Page, base: str) -> list[str]:

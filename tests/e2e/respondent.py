@@ -1,6 +1,5 @@
 """A respondent in the browser: answering the questions on a page the way a person does,
-changing an answer twice while the server's answers come back in reverse, and telling whether
-a page is all in English.
+and changing an answer twice while the server's answers come back in reverse.
 
 Answers follow one fixed policy, so journeys in either language (or resumed halfway) store
 the same response: the option named in ``CHOICES`` or else the first one, ``2`` for numbers,
@@ -9,22 +8,15 @@ the same response: the option named in ``CHOICES`` or else the first one, ``2`` 
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterator
-from functools import cache
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
-import yaml
-from babel.messages.pofile import read_po
 from playwright.sync_api import Locator, Page, expect
 
-from questionnaires.loader import FORMS_DIRECTORY, bundled_questionnaires
+from questionnaires.loader import bundled_questionnaires
 from questionnaires.model import ItemType
 from tests.e2e.browser_support import HeldRequests, posted_value
 
-ROOT = Path(__file__).resolve().parents[2]
-CATALOGUE = ROOT / "survey_app" / "translations" / "vi" / "LC_MESSAGES" / "messages.po"
 CHOICES = {"s_channel": "in_person", "s_result": "on_time"}
 """Answers that walk through the citizens' skip logic: in person (asks visits), result received
 (asks its date)."""
@@ -104,63 +96,6 @@ def expected_answers(questionnaire_id: str) -> dict[str, Any]:
 def page_id(page: Page) -> str:
     """The questionnaire page id in the address of ``page``."""
     return page.url.split("#")[0].rsplit("/p/", 1)[1]
-
-
-def _texts(node: Any, language: str) -> Iterator[str]:
-    """Every text in ``language`` anywhere in a questionnaire definition."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == language and isinstance(value, str):
-                yield value
-            else:
-                yield from _texts(value, language)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _texts(value, language)
-
-
-@cache
-def vietnamese_only_texts() -> frozenset[str]:
-    """Texts only the Vietnamese interface shows: the catalogue's translations (split at their
-    placeholders) and every Vietnamese text of the bundled questionnaires, less anything the
-    English side shows too and fragments too short to tell apart."""
-    with CATALOGUE.open("rb") as file:
-        catalogue = read_po(file)
-    vietnamese: set[str] = set()
-    english: set[str] = set()
-    for message in catalogue:
-        if not message.id or not message.string:
-            continue
-        ids = message.id if isinstance(message.id, tuple) else (message.id,)
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
-        english.update(ids)
-        for string in strings:
-            vietnamese.update(re.split(r"%\(\w+\)[sd]|%[sd]|\n", string))
-    for path in FORMS_DIRECTORY.glob("*.yaml"):
-        definition = yaml.safe_load(path.read_text(encoding="utf-8"))
-        vietnamese.update(_texts(definition, "vi"))
-        english.update(_texts(definition, "en"))
-    return frozenset(
-        text.strip()
-        for text in vietnamese
-        if len(text.strip()) >= 8 and text.strip() not in english
-    )
-
-
-ENGLISH_TEXT = """() => {
-  const body = document.body.cloneNode(true);
-  body.querySelectorAll("[lang]:not([lang|=en])").forEach(node => node.remove());
-  body.querySelectorAll("input, textarea").forEach(node => node.remove());
-  return body.innerText;
-}"""
-"""The page's text, less parts marked as another language and the respondent's own input."""
-
-
-def vietnamese_left(page: Page) -> list[str]:
-    """Vietnamese interface or questionnaire texts found on a page shown in English."""
-    assert page.locator("html").get_attribute("lang") == "en"
-    text = page.evaluate(ENGLISH_TEXT)
-    return sorted(found for found in vietnamese_only_texts() if found in text)
 
 
 def change_procedure_answered_in_reverse(

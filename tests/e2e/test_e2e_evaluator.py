@@ -143,14 +143,14 @@ def test_evaluator_appraises_and_publishes(
     small.goto(f"{base}/lang/vi?next=/evaluate/rounds/{round_id}/ranking")
     assert small.locator("html").get_attribute("lang") == "vi"
     assert small.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    small.screenshot(path=screens.folder / "09-ranking-phone-vi.png", full_page=True)
+    screens.take("ranking-phone-vi", small)
     small.get_by_role("link", name="Đơn vị planning").first.click()
     small.wait_for_url("**/units/*/report")
     small.wait_for_load_state("load")
     assert small.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    small.screenshot(path=screens.folder / "10-unit-report-phone-vi.png", full_page=True)
+    screens.take("unit-report-phone-vi", small)
     small.goto(f"{base}/evaluate/rounds/{round_id}/units/1/self-assessment")
-    small.screenshot(path=screens.folder / "11-self-assessment-phone-vi.png", full_page=True)
+    screens.take("self-assessment-phone-vi", small)
 
     assert external == []
     with app.app_context():

@@ -134,7 +134,7 @@ def test_staff_weights_a_round_and_exports_it(
     ).new_page()
     phone.goto(report_url)
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    phone.screenshot(path=screens.folder / "phone-weighting-report.png", full_page=True)
+    screens.take("phone-weighting-report", phone)
 
     page.goto(f"{base}/staff/rounds/{round_id}")
     expect(page.get_by_text("Lần chạy hiện hành:")).to_be_visible()

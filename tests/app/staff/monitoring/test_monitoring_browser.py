@@ -23,12 +23,21 @@ from survey_app.models import Role, db
 from tests.app.staff.monitoring.conftest import KnownRound, build_known_round
 from tests.app.staff.monitoring.monitoring_helpers import LEADERS, add_response, answers_for
 from tests.app.staff.staff_helpers import PASSWORD, add_user
+from tests.e2e.languages import other_language_left
 
 pytestmark = pytest.mark.e2e
 
 SCREENSHOTS = Path(__file__).resolve().parents[4] / "test-output" / "e2e" / "monitoring"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
+
+
+def _shot(page: Page, name: str) -> None:
+    """Save a full-page screenshot as ``name.png``; the page shows no text of the other
+    language."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+    assert other_language_left(page) == [], name
 
 
 @pytest.fixture
@@ -92,7 +101,7 @@ def test_the_dashboard_updates_itself(
     expect(responses).to_have_text("9")
     expect(page.locator("svg#chart-leader")).to_be_visible()
     expect(page.locator("svg#durations-delegate")).to_be_visible()
-    page.screenshot(path=SCREENSHOTS / "01-dashboard-desktop.png", full_page=True)
+    _shot(page, "01-dashboard-desktop")
 
     add_response(
         app,
@@ -114,7 +123,7 @@ def test_the_dashboard_updates_itself(
     )
     page.locator("#strata-leader > summary").click()
     expect(page.locator("#strata-leader table")).to_be_visible()
-    page.screenshot(path=SCREENSHOTS / "02-strata-open.png", full_page=True)
+    _shot(page, "02-strata-open")
     assert elsewhere == []
     context.close()
 
@@ -128,12 +137,12 @@ def test_the_dashboard_on_a_phone(served: tuple[Flask, str, KnownRound], browser
     page.goto(f"{base}/staff/rounds/{known.round_id}/monitoring")
     expect(page.locator("h1")).to_have_text("Theo dõi thu thập")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    page.screenshot(path=SCREENSHOTS / "03-dashboard-phone.png", full_page=True)
+    _shot(page, "03-dashboard-phone")
     page.goto(f"{base}/staff/rounds/{known.round_id}/monitoring/flags?kind=speeders")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    page.screenshot(path=SCREENSHOTS / "04-flags-phone.png", full_page=True)
+    _shot(page, "04-flags-phone")
     page.goto(f"{base}/staff/rounds/{known.round_id}/monitoring/quotas")
-    page.screenshot(path=SCREENSHOTS / "05-quotas-phone.png", full_page=True)
+    _shot(page, "05-quotas-phone")
     context.close()
 
 
@@ -152,5 +161,5 @@ def test_a_delegate_of_a_closed_cell_is_thanked_on_a_phone(
     page.get_by_role("button", name="Tiếp tục").click()
     expect(page.locator("h1")).to_have_text("Cảm ơn Ông/Bà: nhóm của Ông/Bà đã có đủ câu trả lời")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    page.screenshot(path=SCREENSHOTS / "06-enough-answers-phone.png", full_page=True)
+    _shot(page, "06-enough-answers-phone")
     context.close()

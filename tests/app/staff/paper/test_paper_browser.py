@@ -25,6 +25,7 @@ from survey_app import create_app
 from survey_app.models import Invitation, Response, Role, db
 from tests.app.staff.invitations.invitation_helpers import SetUpRound, make_round
 from tests.app.staff.staff_helpers import PASSWORD, add_user
+from tests.e2e.languages import other_language_left
 
 pytestmark = pytest.mark.e2e
 
@@ -61,9 +62,11 @@ def served(tmp_path: Path) -> Iterator[tuple[Flask, str, SetUpRound]]:
 
 
 def _shot(page: Page, name: str, *, full_page: bool = True) -> None:
-    """Save a screenshot of the page as ``name.png``."""
+    """Save a screenshot of the page as ``name.png``; the page shows no text of the other
+    language."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=full_page)
+    assert other_language_left(page) == [], name
 
 
 def _answer(page: Page, question: Locator) -> None:

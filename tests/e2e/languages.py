@@ -1,0 +1,104 @@
+"""Whether a page shown in one language still carries text of the other: an interface message
+or questionnaire text that only the other language's pages show (the Vietnamese catalogue's
+translations against its English messages, split at their placeholders; the bundled
+questionnaires' texts in each language), less anything both sides show and fragments too short
+to tell apart (:data:`SHORTEST`). Parts of a page marked with a ``lang`` of the other language
+(the invitation sheet's English half, a technical message marked English) and the respondent's
+own input do not count, nor does a text found only inside a longer word or an item's code."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from babel.messages.pofile import read_po
+from playwright.sync_api import Page
+
+from questionnaires.loader import FORMS_DIRECTORY
+
+ROOT = Path(__file__).resolve().parents[2]
+CATALOGUE = ROOT / "survey_app" / "translations" / "vi" / "LC_MESSAGES" / "messages.po"
+SHORTEST = 8
+"""Fragments shorter than this many characters, or of a single word (which data such as a file
+name or an item's code may hold in either language), are not told apart."""
+PLACEHOLDER = re.compile(r"%\(\w+\)[sdg]|%[sdg]|%%|\n")
+
+
+def _texts(node: Any, language: str) -> Iterator[str]:
+    """Every text in ``language`` anywhere in a questionnaire definition."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == language and isinstance(value, str):
+                yield value
+            else:
+                yield from _texts(value, language)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _texts(value, language)
+
+
+def _fragments(messages: set[str]) -> set[str]:
+    """The messages split at their placeholders, stripped."""
+    return {part.strip() for message in messages for part in PLACEHOLDER.split(message)}
+
+
+@cache
+def _texts_by_language() -> dict[str, set[str]]:
+    """The interface's and the questionnaires' texts in each language, as fragments."""
+    with CATALOGUE.open("rb") as file:
+        catalogue = read_po(file)
+    texts: dict[str, set[str]] = {"vi": set(), "en": set()}
+    for message in catalogue:
+        if not message.id or not message.string:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        texts["en"].update(ids)
+        texts["vi"].update(strings)
+    for path in FORMS_DIRECTORY.glob("*.yaml"):
+        definition = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for language in texts:
+            texts[language].update(_texts(definition, language))
+    return {language: _fragments(found) for language, found in texts.items()}
+
+
+@cache
+def only_in(language: str) -> frozenset[str]:
+    """Texts only pages in ``language`` show."""
+    texts = _texts_by_language()
+    other = next(code for code in texts if code != language)
+    return frozenset(
+        text
+        for text in texts[language]
+        if len(text) >= SHORTEST and " " in text and text not in texts[other]
+    )
+
+
+PAGE_TEXT = """(language) => {
+  const body = document.body.cloneNode(true);
+  body.querySelectorAll("[lang]").forEach(node => {
+    if (!node.lang.toLowerCase().startsWith(language)) node.remove();
+  });
+  body.querySelectorAll("input, textarea").forEach(node => node.remove());
+  return body.innerText;
+}"""
+"""The page's text, less parts marked as another language and the respondent's own input."""
+
+
+def other_language_left(page: Page) -> list[str]:
+    """Texts of the other language found on ``page``, shown in Vietnamese or English."""
+    language = page.locator("html").get_attribute("lang")
+    assert language in ("vi", "en"), language
+    other = "en" if language == "vi" else "vi"
+    text = page.evaluate(PAGE_TEXT, language)
+    return sorted(found for found in only_in(other) if found in text and _as_words(found, text))
+
+
+def _as_words(fragment: str, text: str) -> bool:
+    """Whether ``fragment`` stands in ``text`` on its own, not inside a longer word or code
+    (``published`` in ``l3_published``)."""
+    return re.search(rf"(?<!\w){re.escape(fragment)}(?!\w)", text) is not None
