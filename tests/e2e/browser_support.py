@@ -24,7 +24,7 @@ from werkzeug.serving import make_server
 
 from survey_app import create_app
 from survey_app.models import db
-from tests.e2e.languages import other_language_left
+from tests.languages import other_language_left
 
 ROOT = Path(__file__).resolve().parents[2]
 OUTPUT = ROOT / "test-output" / "e2e"

@@ -20,13 +20,13 @@ from questionnaires.loader import bundled_questionnaires
 from survey_app.models import Response, db
 from tests.e2e.browser_support import PHONE, PHONE_AGENT, Screens, watch_external
 from tests.e2e.conftest import DemoSite
-from tests.e2e.languages import other_language_left
 from tests.e2e.respondent import (
     change_procedure_answered_in_reverse,
     expected_answers,
     fill_page,
     page_id,
 )
+from tests.languages import other_language_left
 
 pytestmark = pytest.mark.e2e
 

@@ -23,7 +23,7 @@ from survey_app.models import Role, db
 from tests.app.staff.monitoring.conftest import KnownRound, build_known_round
 from tests.app.staff.monitoring.monitoring_helpers import LEADERS, add_response, answers_for
 from tests.app.staff.staff_helpers import PASSWORD, add_user
-from tests.e2e.languages import other_language_left
+from tests.languages import other_language_left
 
 pytestmark = pytest.mark.e2e
 

@@ -25,7 +25,7 @@ from survey_app import create_app
 from survey_app.models import Invitation, Response, Role, db
 from tests.app.staff.invitations.invitation_helpers import SetUpRound, make_round
 from tests.app.staff.staff_helpers import PASSWORD, add_user
-from tests.e2e.languages import other_language_left
+from tests.languages import other_language_left
 
 pytestmark = pytest.mark.e2e
 

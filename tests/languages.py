@@ -4,13 +4,18 @@ translations against its English messages, split at their placeholders; the bund
 questionnaires' texts in each language), less anything both sides show and fragments too short
 to tell apart (:data:`SHORTEST`). Parts of a page marked with a ``lang`` of the other language
 (the invitation sheet's English half, a technical message marked English) and the respondent's
-own input do not count, nor does a text found only inside a longer word or an item's code."""
+own input do not count, nor does a text found only inside a longer word or an item's code.
+
+A page is read in the browser (:func:`other_language_left`) or from its HTML
+(:func:`html_text`, then :func:`other_language_in`).
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
 from functools import cache
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +25,7 @@ from playwright.sync_api import Page
 
 from questionnaires.loader import FORMS_DIRECTORY
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 CATALOGUE = ROOT / "survey_app" / "translations" / "vi" / "LC_MESSAGES" / "messages.po"
 SHORTEST = 8
 """Fragments shorter than this many characters, or of a single word (which data such as a file
@@ -90,11 +95,17 @@ PAGE_TEXT = """(language) => {
 
 
 def other_language_left(page: Page) -> list[str]:
-    """Texts of the other language found on ``page``, shown in Vietnamese or English."""
+    """Texts of the other language found on ``page`` in the browser, shown in Vietnamese or
+    English."""
     language = page.locator("html").get_attribute("lang")
     assert language in ("vi", "en"), language
+    return other_language_in(page.evaluate(PAGE_TEXT, language), language)
+
+
+def other_language_in(text: str, language: str) -> list[str]:
+    """Texts only pages in the other language show, found in ``text`` of a page in
+    ``language``."""
     other = "en" if language == "vi" else "vi"
-    text = page.evaluate(PAGE_TEXT, language)
     return sorted(found for found in only_in(other) if found in text and _as_words(found, text))
 
 
@@ -102,3 +113,67 @@ def _as_words(fragment: str, text: str) -> bool:
     """Whether ``fragment`` stands in ``text`` on its own, not inside a longer word or code
     (``published`` in ``l3_published``)."""
     return re.search(rf"(?<!\w){re.escape(fragment)}(?!\w)", text) is not None
+
+
+VOID = {
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "source",
+    "track",
+    "wbr",
+}
+"""Elements without an end tag."""
+SKIPPED = {"script", "style", "textarea", "template", "head", "title"}
+"""Elements whose text is not the page's reading text."""
+
+
+class _PageText(HTMLParser):
+    """The text of an HTML page in ``language``, as :data:`PAGE_TEXT` reads it in the
+    browser: elements marked with another ``lang``, scripts, styles and typed input left out."""
+
+    def __init__(self, language: str) -> None:
+        """Start outside every element."""
+        super().__init__()
+        self.language = language
+        self.open: list[bool] = []
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        """Open ``tag``; it hides its text if skipped or marked with another language."""
+        if tag in VOID:
+            return
+        lang = dict(attrs).get("lang")
+        hidden = tag in SKIPPED or (
+            tag != "html" and lang is not None and not lang.lower().startswith(self.language)
+        )
+        self.open.append(hidden)
+        self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        """Close the innermost open element."""
+        if tag not in VOID and self.open:
+            self.open.pop()
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        """Keep text outside every hidden element."""
+        if not any(self.open):
+            self.parts.append(data)
+
+
+def html_text(html: str, language: str) -> str:
+    """The reading text of an HTML page in ``language`` (:class:`_PageText`), white space
+    collapsed within lines."""
+    parser = _PageText(language)
+    parser.feed(html)
+    parser.close()
+    lines = (" ".join(line.split()) for line in "".join(parser.parts).splitlines())
+    return "\n".join(line for line in lines if line)
