@@ -4,7 +4,9 @@ translations against its English messages, split at their placeholders; the bund
 questionnaires' texts in each language), less anything both sides show and fragments too short
 to tell apart (:data:`SHORTEST`). Parts of a page marked with a ``lang`` of the other language
 (the invitation sheet's English half, a technical message marked English) and the respondent's
-own input do not count, nor does a text found only inside a longer word or an item's code.
+own input do not count, nor do code and data set as such (``code``, ``pre``) or a text found
+only inside a longer word or an item's code. A Vietnamese page is also searched for lines that
+read as English (:func:`english_lines`), which catches a message missing from the catalogue.
 
 A page is read in the browser (:func:`other_language_left`) or from its HTML
 (:func:`html_text`, then :func:`other_language_in`).
@@ -88,10 +90,11 @@ PAGE_TEXT = """(language) => {
   body.querySelectorAll("[lang]").forEach(node => {
     if (!node.lang.toLowerCase().startsWith(language)) node.remove();
   });
-  body.querySelectorAll("input, textarea").forEach(node => node.remove());
+  body.querySelectorAll("input, textarea, code, pre, samp, kbd").forEach(node => node.remove());
   return body.innerText;
 }"""
-"""The page's text, less parts marked as another language and the respondent's own input."""
+"""The page's text, less parts marked as another language, the respondent's own input, and code
+and data (``code``, ``pre``, ``samp``, ``kbd``)."""
 
 
 def other_language_left(page: Page) -> list[str]:
@@ -104,9 +107,37 @@ def other_language_left(page: Page) -> list[str]:
 
 def other_language_in(text: str, language: str) -> list[str]:
     """Texts only pages in the other language show, found in ``text`` of a page in
-    ``language``."""
+    ``language``; on a Vietnamese page, also every line that reads as English
+    (:func:`english_lines`: a message the catalogue does not know, left untranslated)."""
     other = "en" if language == "vi" else "vi"
-    return sorted(found for found in only_in(other) if found in text and _as_words(found, text))
+    found = [text_ for text_ in only_in(other) if text_ in text and _as_words(text_, text)]
+    if language == "vi":
+        found.extend(english_lines(text))
+    return sorted(set(found))
+
+
+VIETNAMESE_LETTER = re.compile(
+    "[ăâđêôơưàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵ]", re.IGNORECASE
+)
+ENGLISH_FUNCTION_WORDS = frozenset(
+    "a an and as at by for from in is no not of on or the to with".split()
+)
+"""Words an English sentence can hardly do without and Vietnamese text does not use."""
+
+
+def english_lines(text: str) -> list[str]:
+    """Lines of ``text`` without a Vietnamese letter that hold two or more words of two letters
+    or more, one of them an English function word (:data:`ENGLISH_FUNCTION_WORDS`): English
+    prose, where names and codes (``sipas_citizens 2024.1``, a file name) hold none."""
+    found = []
+    for line in text.splitlines():
+        if VIETNAMESE_LETTER.search(line):
+            continue
+        words = [word.lower() for word in re.findall(r"\b[A-Za-z]+\b", line)]
+        long_words = [word for word in words if len(word) >= 2]
+        if len(long_words) >= 2 and ENGLISH_FUNCTION_WORDS.intersection(words):
+            found.append(line.strip())
+    return found
 
 
 def _as_words(fragment: str, text: str) -> bool:
@@ -131,8 +162,8 @@ VOID = {
     "wbr",
 }
 """Elements without an end tag."""
-SKIPPED = {"script", "style", "textarea", "template", "head", "title"}
-"""Elements whose text is not the page's reading text."""
+SKIPPED = {"script", "style", "textarea", "template", "head", "title", "code", "pre", "samp", "kbd"}
+"""Elements whose text is not the page's reading text, or is code and data rather than prose."""
 
 
 class _PageText(HTMLParser):

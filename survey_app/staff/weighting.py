@@ -311,9 +311,8 @@ def weight_histogram(group: str, histogram: dict[str, Any], mean: float) -> Mark
         rows=[(item.label, f"{item.count:,}") for item in bins],
         table_id=f"{chart_id}-table",
     )
-    return Markup(
-        f"{chart}<details><summary>{escape(gettext('Show as a table'))}</summary>{table}</details>"
-    )
+    summary = escape(gettext("Show as a table"))
+    return Markup(f"{chart}<details><summary>{summary}</summary>{table}</details>")
 
 
 def group_id(group: str) -> str:
