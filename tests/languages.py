@@ -110,7 +110,7 @@ def other_language_in(text: str, language: str) -> list[str]:
     ``language``; on a Vietnamese page, also every line that reads as English
     (:func:`english_lines`: a message the catalogue does not know, left untranslated)."""
     other = "en" if language == "vi" else "vi"
-    found = [text_ for text_ in only_in(other) if text_ in text and _as_words(text_, text)]
+    found = [part for part in only_in(other) if part in text and _as_words(part, text)]
     if language == "vi":
         found.extend(english_lines(text))
     return sorted(set(found))
@@ -146,23 +146,9 @@ def _as_words(fragment: str, text: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(fragment)}(?!\w)", text) is not None
 
 
-VOID = {
-    "area",
-    "base",
-    "br",
-    "col",
-    "embed",
-    "hr",
-    "img",
-    "input",
-    "link",
-    "meta",
-    "source",
-    "track",
-    "wbr",
-}
+VOID = frozenset("area base br col embed hr img input link meta source track wbr".split())
 """Elements without an end tag."""
-SKIPPED = {"script", "style", "textarea", "template", "head", "title", "code", "pre", "samp", "kbd"}
+SKIPPED = frozenset("script style textarea template head title code pre samp kbd".split())
 """Elements whose text is not the page's reading text, or is code and data rather than prose."""
 
 
@@ -174,7 +160,7 @@ class _PageText(HTMLParser):
         """Start outside every element."""
         super().__init__()
         self.language = language
-        self.open: list[bool] = []
+        self.open: list[tuple[str, bool]] = []
         self.parts: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -185,18 +171,20 @@ class _PageText(HTMLParser):
         hidden = tag in SKIPPED or (
             tag != "html" and lang is not None and not lang.lower().startswith(self.language)
         )
-        self.open.append(hidden)
+        self.open.append((tag, hidden))
         self.parts.append("\n")
 
     def handle_endtag(self, tag: str) -> None:
-        """Close the innermost open element."""
-        if tag not in VOID and self.open:
-            self.open.pop()
-            self.parts.append("\n")
+        """Close ``tag`` and any element left open inside it (an end tag HTML lets a page
+        leave out, as ``</li>`` or ``</p>``)."""
+        if any(name == tag for name, _hidden in self.open):
+            while self.open.pop()[0] != tag:
+                pass
+        self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:
         """Keep text outside every hidden element."""
-        if not any(self.open):
+        if not any(hidden for _name, hidden in self.open):
             self.parts.append(data)
 
 

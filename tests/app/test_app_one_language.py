@@ -127,3 +127,25 @@ def test_every_workspace_page_reads_in_one_language(app: Flask) -> None:
             if (left := other_language_in(html_text(html, language), language))
         }
         assert mixed == {}, f"{language}: {len(mixed)} of {len(pages)} pages"
+
+
+def test_the_page_reader_keeps_prose_in_the_page_language_only() -> None:
+    """What the check reads of a page: text marked with another language, code, and what an
+    element left open inside it (an unclosed ``<p>``) holds are left out; an untranslated
+    English line on a Vietnamese page and a known English message are both named."""
+    html = (
+        '<html lang="vi"><body><ul><li>Một<li>Hai</ul>'
+        '<details lang="en"><p>Open this in English<summary>Show</summary></details>'
+        "<p>Show as a table<p>Đơn vị <code>the code of a unit</code>"
+        "<p>Download: the published ranking</body></html>"
+    )
+    text = html_text(html, "vi")
+    assert text.splitlines() == [
+        "Một",
+        "Hai",
+        "Show as a table",
+        "Đơn vị",
+        "Download: the published ranking",
+    ]
+    assert other_language_in(text, "vi") == ["Download: the published ranking", "Show as a table"]
+    assert other_language_in("Một\nHai", "vi") == []
