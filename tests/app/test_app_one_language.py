@@ -3,8 +3,8 @@ English, after a round has been weighted, appraised and published: each page ans
 link, no error) and carries no text of the other language (``tests.languages``): an interface
 message translated when the data was stored, or a label the templates left untranslated.
 
-The round is the index tests' (``tests/app/evaluate/test_evaluate_index.py``): six units, their
-self-scores accepted, survey responses from five, a weighting run adopted and the index
+The round is the index tests' (``evaluate_helpers.add_index_round``): six units, their
+self-scores accepted, survey responses from five; here a weighting run is adopted and the index
 published by an evaluator working in English.
 """
 
@@ -20,15 +20,7 @@ from flask.testing import FlaskClient
 from survey_app.i18n import LANGUAGES
 from survey_app.models import Role
 from survey_app.weighting_runs import WeightingSettings
-from tests.app.evaluate.evaluate_helpers import (
-    accept_all,
-    add_responses,
-    add_round,
-    add_self_scores,
-    full_marks,
-    publish_index,
-    signed_in,
-)
+from tests.app.evaluate.evaluate_helpers import add_index_round, publish_index, signed_in
 from tests.app.staff.weighting.weighting_helpers import adopt_run
 from tests.languages import html_text, other_language_in
 
@@ -90,23 +82,7 @@ def _crawl(client: FlaskClient) -> dict[str, str]:
 
 def _published_round(app: Flask) -> None:
     """The round of the module docstring."""
-    units = ("planning", "finance", "justice", "health", "inspectorate", "office")
-    round_id = add_round(app, "dept-2024", units, survey=True)
-    short = {**full_marks(), "1.1": 0.0}
-    add_self_scores(
-        app,
-        round_id,
-        {unit: short if unit in ("justice", "health") else full_marks() for unit in units},
-    )
-    accept_all(app, round_id)
-    for unit, answers in {
-        "planning": ["4"] * 10,
-        "finance": ["4"] * 5 + ["2"] * 5,
-        "justice": ["1"] * 10,
-        "health": ["1"] * 10,
-        "inspectorate": ["4"] * 3,
-    }.items():
-        add_responses(app, round_id, unit, answers)
+    round_id = add_index_round(app)
     adopt_run(app, round_id, WeightingSettings(), label="Chạy thử")
     published = publish_index(signed_in(app, "eva", Role.EVALUATOR), round_id)
     assert published.status_code == 302, published.text

@@ -226,3 +226,35 @@ def publish_index(client: FlaskClient, round_id: int, note: str = "") -> TestRes
     )
     assert started.status_code == 302, started.text
     return client.get(started.headers["Location"])
+
+
+INDEX_ROUND_UNITS = ("planning", "finance", "justice", "health", "inspectorate", "office")
+"""The units of :func:`add_index_round`."""
+
+
+def add_index_round(app: Flask) -> int:
+    """The department round the index tests check by hand (``test_evaluate_index.py``'s
+    docstring): every self-score accepted, justice and health scoring 0 on 1.1, office half
+    marks; ten delegates' answers for four units, three for the inspectorate, none for office.
+    Its id."""
+    round_id = add_round(app, "dept-2024", INDEX_ROUND_UNITS, survey=True)
+    short = {**full_marks(), "1.1": 0.0}
+    add_self_scores(
+        app,
+        round_id,
+        {
+            "planning": full_marks(),
+            "finance": full_marks(),
+            "justice": short,
+            "health": short,
+            "inspectorate": full_marks(),
+            "office": full_marks(0.5),
+        },
+    )
+    accept_all(app, round_id)
+    add_responses(app, round_id, "planning", ["4"] * 10)
+    add_responses(app, round_id, "finance", ["4"] * 5 + ["2"] * 5)
+    add_responses(app, round_id, "justice", ["1"] * 10)
+    add_responses(app, round_id, "health", ["1"] * 10)
+    add_responses(app, round_id, "inspectorate", ["4"] * 3)
+    return round_id

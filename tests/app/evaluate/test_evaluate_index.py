@@ -58,7 +58,9 @@ from survey_app.models import (
 from survey_app.models.base import utcnow
 from survey_app.weighting_runs import WeightingSettings
 from tests.app.evaluate.evaluate_helpers import (
+    INDEX_ROUND_UNITS,
     accept_all,
+    add_index_round,
     add_responses,
     add_round,
     add_self_scores,
@@ -72,33 +74,11 @@ from tests.app.evaluate.evaluate_helpers import (
 from tests.app.staff.staff_helpers import add_unit, csrf_token
 from tests.app.staff.weighting.weighting_helpers import adopt_run
 
-UNITS = ("planning", "finance", "justice", "health", "inspectorate", "office")
-
 
 @pytest.fixture
 def round_id(app: Flask) -> int:
     """The round of the module docstring, every self-score accepted."""
-    round_id = add_round(app, "dept-2024", UNITS, survey=True)
-    short = {**full_marks(), "1.1": 0.0}
-    add_self_scores(
-        app,
-        round_id,
-        {
-            "planning": full_marks(),
-            "finance": full_marks(),
-            "justice": short,
-            "health": short,
-            "inspectorate": full_marks(),
-            "office": full_marks(0.5),
-        },
-    )
-    accept_all(app, round_id)
-    add_responses(app, round_id, "planning", ["4"] * 10)
-    add_responses(app, round_id, "finance", ["4"] * 5 + ["2"] * 5)
-    add_responses(app, round_id, "justice", ["1"] * 10)
-    add_responses(app, round_id, "health", ["1"] * 10)
-    add_responses(app, round_id, "inspectorate", ["4"] * 3)
-    return round_id
+    return add_index_round(app)
 
 
 @pytest.fixture
@@ -310,7 +290,7 @@ def test_the_ranking_downloads_as_xlsx(app: Flask, round_id: int, evaluator: Fla
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:5] == ("ranking_group", "rank", "unit_code", "unit_name", "index")
     assert ("departments", 1, "planning", "Unit planning", 100.0) == rows[1][:5]
-    assert len(rows) == 1 + len(UNITS)
+    assert len(rows) == 1 + len(INDEX_ROUND_UNITS)
 
 
 def test_a_unit_report_shows_where_points_were_lost(
@@ -499,11 +479,11 @@ def test_the_scoring_frame_holds_the_evaluated_units_responses(app: Flask, round
         ids = [response.id for response in planning]
         round_ = db.session.get(Round, round_id)
         assert round_ is not None
-        read = read_responses(round_, scheme(), UNITS)
+        read = read_responses(round_, scheme(), INDEX_ROUND_UNITS)
     frame = read.scoring.set_index("response_id")
     assert len(frame) == 43 and len(read.stored) == 45
     assert list(read.scoring["response_id"]) == sorted(read.scoring["response_id"])
-    assert set(frame["unit"]) == set(UNITS) - {"office"}
+    assert set(frame["unit"]) == set(INDEX_ROUND_UNITS) - {"office"}
     assert (frame["questionnaire"] == "province_department").all()
     assert frame.loc[ids[0], "stratum"] == "planning" and frame.loc[ids[1], "stratum"] == "planning"
     assert frame.loc[ids[2], "cluster"] == "planning-c1" and pd.isna(frame.loc[ids[0], "cluster"])
