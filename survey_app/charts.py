@@ -1,27 +1,40 @@
-"""Small server-side SVG charts for the workspace: horizontal bars against a target, progress
-bars and histograms, plus the data table that goes beside a chart as its text alternative.
+"""Small server-side charts for the workspace: horizontal bars against a target, progress bars
+and histograms, plus the data table that goes beside a chart as its text alternative.
 
 Every builder returns escaped markup (:class:`markupsafe.Markup`) ready for a template. The
-charts need no script, no stylesheet and no external resource: colours and sizes are
-presentation attributes, text inherits the page's font and colour. They are accessible: the
-``<svg>`` has ``role="img"`` and is labelled by its ``<title>`` and ``<desc>``; each bar has its
-own ``<title>`` (a tooltip with the exact figure); the same figures belong in a table beside
-the chart (:func:`data_table`), which is what screen readers and people who prefer numbers use.
+charts need no script and no external resource: colours and sizes are SVG presentation
+attributes (the Content-Security-Policy allows no inline style), text inherits the page's font
+and colour. They are accessible: each chart has ``role="img"`` and is labelled by its title and
+description; each bar has a tooltip with its exact figures; the same figures belong in a table
+beside the chart (:func:`data_table`), which is what screen readers and people who prefer
+numbers use.
 
 Layout is in percentages of the chart's width with text in CSS pixels, so a chart fills any
-column from a phone to a desktop without its text shrinking or growing: bar lengths stretch,
-labels keep their size (a bar label longer than its column is clipped; the tooltip and the
-table have it in full).
+column from a phone to a desktop without its text shrinking or growing. A bar chart is a row
+chart (:mod:`survey_app.chart_rows`), so its labels wrap in full on any screen; histograms and
+progress bars are single ``<svg>`` images.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
+
+from survey_app.chart_rows import (
+    FONT_SIZE,
+    GRID_COLOUR,
+    ROW_HEIGHT,
+    at,
+    axis_row,
+    chart_row,
+    check_id,
+    grid_lines,
+    row_chart,
+    row_track,
+)
 
 BAR_COLOUR = "#1d70b8"
 """Bars (blue, 5.2:1 against white)."""
@@ -29,31 +42,16 @@ BAR_COLOUR = "#1d70b8"
 TARGET_COLOUR = "#0b0c0c"
 """Target lines and text (near black)."""
 
-GRID_COLOUR = "#b1b4b6"
-"""Grid lines and the empty part of a progress bar."""
-
 MARKER_COLOUR = "#d4351c"
 """A marker line on a histogram, e.g. a threshold (red, 4.5:1 against white)."""
 
 DONE_COLOUR = "#00703c"
 """A progress bar that reached its total (green, 5.7:1 against white)."""
 
-FONT_SIZE = 13
-ROW_HEIGHT = 26
-AXIS_HEIGHT = 22
-LEGEND_HEIGHT = 26
-LABEL_WIDTH = 34.0
-"""Bar charts: the label column, in % of the width."""
-
-BAR_START = 35.0
-BAR_END = 86.0
-"""Bar charts: where bars run, in % of the width; their value is written after."""
 
 HISTOGRAM_PLOT = 170
 HISTOGRAM_TOP = 26
 HISTOGRAM_BOTTOM = 30
-
-CHART_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 
 NumberFormat = Callable[[float], str]
 
@@ -78,12 +76,6 @@ class Bin:
 
     label: str
     count: int
-
-
-def _check_id(chart_id: str) -> None:
-    """Refuse an id that cannot be an HTML id (the chart's title and description use it)."""
-    if not CHART_ID.match(chart_id):
-        raise ValueError(f"chart id {chart_id!r} must start with a letter: letters, digits, - or _")
 
 
 def _number(value: float) -> str:
@@ -112,7 +104,7 @@ def ticks(maximum: float, count: int = 4, *, minimum_step: float = 0.0) -> list[
 
 def _open(chart_id: str, title: str, description: str, height: float, css_class: str) -> str:
     """The opening ``<svg>`` with its title and description."""
-    _check_id(chart_id)
+    check_id(chart_id)
     return (
         f'<svg id="{chart_id}" class="chart {css_class}" width="100%" height="{_number(height)}" '
         f'role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" '
@@ -133,7 +125,8 @@ def bar_chart(
     number_format: NumberFormat = _default_format,
     minimum_step: float = 0.0,
 ) -> Markup:
-    """Horizontal bars, one row per ``bars`` item, each with its target as a black line.
+    """Horizontal bars, one row per ``bars`` item (:mod:`survey_app.chart_rows`), each with its
+    target as a black line and its value written after it.
 
     ``value_name`` and ``target_name`` name the two in the legend and the tooltips (``target_name``
     None: no legend entry for targets). The scale runs from 0 to a round number at or above the
@@ -142,54 +135,35 @@ def bar_chart(
     largest = max([bar.value for bar in bars] + [bar.target or 0.0 for bar in bars] + [0.0])
     grid = ticks(largest, minimum_step=minimum_step)
     scale = grid[-1]
-    height = AXIS_HEIGHT + len(bars) * ROW_HEIGHT + LEGEND_HEIGHT
-    span = BAR_END - BAR_START
-
-    def x(value: float) -> str:
-        """The position of ``value`` on the bar scale, in %."""
-        return _number(BAR_START + span * min(max(value, 0.0), scale) / scale) + "%"
-
-    parts = [_open(chart_id, title, description, height, "chart-bars")]
-    bottom = AXIS_HEIGHT + len(bars) * ROW_HEIGHT
-    for value in grid:
-        parts.append(
-            f'<line x1="{x(value)}" x2="{x(value)}" y1="{AXIS_HEIGHT - 4}" y2="{bottom}" '
-            f'stroke="{GRID_COLOUR}" stroke-width="1"/>'
-            f'<text x="{x(value)}" y="{AXIS_HEIGHT - 8}" text-anchor="middle">'
-            f"{escape(number_format(value))}</text>"
-        )
-    for row, bar in enumerate(bars):
-        top = AXIS_HEIGHT + row * ROW_HEIGHT
+    lines = grid_lines([value / scale for value in grid])
+    middle = ROW_HEIGHT // 2
+    rows = [axis_row([(value / scale, number_format(value)) for value in grid])]
+    for bar in bars:
         tip = f"{bar.label}: {value_name} {number_format(bar.value)}"
         if bar.target is not None and target_name is not None:
             tip += f", {target_name} {number_format(bar.target)}"
-        parts.append(
-            f'<svg x="0" y="{top}" width="{_number(LABEL_WIDTH)}%" height="{ROW_HEIGHT}" '
-            f'overflow="hidden"><text x="0" y="{ROW_HEIGHT - 8}">{escape(bar.label)}</text></svg>'
-            f'<rect x="{_number(BAR_START)}%" y="{top + 5}" '
-            f'width="{_number(span * min(max(bar.value, 0.0), scale) / scale)}%" '
-            f'height="{ROW_HEIGHT - 10}" fill="{BAR_COLOUR}"><title>{escape(tip)}</title></rect>'
-            f'<text x="100%" y="{top + ROW_HEIGHT - 8}" text-anchor="end">'
-            f"{escape(number_format(bar.value))}</text>"
+        # centred on the track: placed at half its height, then moved up by half their own
+        drawn = lines + (
+            f'<rect class="bar" x="0" y="50%" transform="translate(0 {5 - middle})" '
+            f'width="{at(bar.value / scale)}" height="{ROW_HEIGHT - 10}" fill="{BAR_COLOUR}"/>'
         )
         if bar.target is not None:
-            parts.append(
-                f'<line x1="{x(bar.target)}" x2="{x(bar.target)}" y1="{top + 2}" '
-                f'y2="{top + ROW_HEIGHT - 2}" stroke="{TARGET_COLOUR}" stroke-width="3"/>'
+            drawn += (
+                f'<rect class="target" x="{at(bar.target / scale)}" y="50%" '
+                f'transform="translate(-1.5 {2 - middle})" width="3" height="{ROW_HEIGHT - 4}" '
+                f'fill="{TARGET_COLOUR}"/>'
             )
-    legend = bottom + 18
-    parts.append(
-        f'<rect x="0" y="{legend - 11}" width="14" height="12" fill="{BAR_COLOUR}"/>'
-        f'<text x="0" dx="20" y="{legend}">{escape(value_name)}</text>'
+        rows.append(chart_row(bar.label, row_track(drawn), number_format(bar.value), tip=tip))
+    legend = (
+        f'<span><svg width="14" height="12" aria-hidden="true"><rect width="14" height="12" '
+        f'fill="{BAR_COLOUR}"/></svg> {escape(value_name)}</span>'
     )
     if target_name is not None:
-        parts.append(
-            f'<line x1="50%" x2="50%" y1="{legend - 12}" y2="{legend + 2}" '
-            f'stroke="{TARGET_COLOUR}" stroke-width="3"/><text x="50%" dx="8" '
-            f'y="{legend}">{escape(target_name)}</text>'
+        legend += (
+            f'<span><svg width="4" height="14" aria-hidden="true"><rect width="3" height="14" '
+            f'fill="{TARGET_COLOUR}"/></svg> {escape(target_name)}</span>'
         )
-    parts.append("</svg>")
-    return Markup("".join(parts))
+    return row_chart(chart_id, title, description, rows, css_class="chart-bars", legend=legend)
 
 
 def progress_bar(value: float, total: float, *, label: str) -> Markup:
@@ -267,14 +241,22 @@ def histogram(
 def data_table(
     *, caption: str, headers: Sequence[str], rows: Sequence[Sequence[object]], table_id: str
 ) -> Markup:
-    """The figures of a chart as a table (the first column as row headers), in a frame that
-    scrolls sideways on a phone; ``caption`` names it for everyone."""
-    _check_id(table_id)
-    head = "".join(f'<th scope="col">{escape(header)}</th>' for header in headers)
+    """The figures of a chart as a table, in a frame that scrolls sideways on a phone: the first
+    column names each row (row headers), the others are figures, aligned right; ``caption``
+    names it for everyone."""
+    check_id(table_id)
+    head = "".join(
+        f'<th scope="col">{escape(header)}</th>'
+        if n == 0
+        else f'<th scope="col" class="num">{escape(header)}</th>'
+        for n, header in enumerate(headers)
+    )
     body = "".join(
         "<tr>"
         + "".join(
-            f'<th scope="row">{escape(cell)}</th>' if n == 0 else f"<td>{escape(cell)}</td>"
+            f'<th scope="row">{escape(cell)}</th>'
+            if n == 0
+            else f'<td class="num">{escape(cell)}</td>'
             for n, cell in enumerate(row)
         )
         + "</tr>"

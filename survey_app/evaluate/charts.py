@@ -1,77 +1,39 @@
-"""Server-rendered SVG range charts of the index reports; no script, no external library
-(bars and tables come from ``survey_app.charts``).
-
-Each chart is a small SVG string (``markupsafe.Markup``) drawn from plain numbers:
+"""The index reports' range charts, as row charts (:mod:`survey_app.chart_rows`; bars and tables
+come from ``survey_app.charts``):
 
 * :func:`interval_chart`: ranks with their 90 % intervals (a line from the lowest to the highest
   plausible rank, a dot at the published rank), one row per unit;
 * :func:`estimate_chart`: survey results as a share of the maximum with their 95 % confidence
   intervals, one row per criterion × respondent group.
 
-Both charts have a title and a description (``role="img"``, ``aria-labelledby``) and are
-always shown beside a table with the same numbers, their text alternative; each row's tooltip
-has its figures. Positions are percentages of the chart's width and text is in CSS pixels, so a
-chart fills a phone's column as well as a desktop's without its text shrinking (a label longer
-than its column is clipped; the tooltip and the table have it in full). Colours reach a contrast
-of at least 3:1 against white (WCAG 1.4.11).
+Like every row chart, each is one image named by its title and description, always shown beside
+a table with the same numbers, its text alternative; each row's tooltip has its figures and
+its label wraps in full on any screen. Colours reach a contrast of at least 3:1 against white
+(WCAG 1.4.11).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
+
+from survey_app.chart_rows import at, axis_row, chart_row, grid_lines, row_chart, row_track
 
 ESTIMATE_COLOUR = "#1d70b8"
 GRID_COLOUR = "#dee0e2"
 INTERVAL_COLOUR = "#505a5f"
 HIGHLIGHT_COLOUR = "#d4351c"
 
-ROW_HEIGHT = 24
-AXIS_HEIGHT = 28
-LABEL_SHARE = 34.0
-"""The label column, in % of the chart's width."""
-
-PLOT_START = 37.0
-PLOT_END = 97.0
-"""Where the plot runs, in % of the chart's width."""
-
-
-def _percent(fraction: float) -> str:
-    """The position of a fraction (0–1, clipped) of the plot, as a percentage of the width."""
-    clipped = min(1.0, max(0.0, fraction))
-    return f"{PLOT_START + (PLOT_END - PLOT_START) * clipped:.2f}%"
-
-
-def _frame(chart_id: str, title: str, description: str, rows: int) -> tuple[list[str], int]:
-    """The opening of a row chart (the SVG element, its title and description) and its height."""
-    height = AXIS_HEIGHT + rows * ROW_HEIGHT + 8
-    name = escape(chart_id)
-    return [
-        f'<svg class="row-chart" id="{name}" width="100%" height="{height}" role="img" '
-        f'aria-labelledby="{name}-title {name}-desc">',
-        f'<title id="{name}-title">{escape(title)}</title>',
-        f'<desc id="{name}-desc">{escape(description)}</desc>',
-    ], height
-
-
-def _axis(ticks: Sequence[tuple[float, str]], height: int) -> list[str]:
-    """Tick labels along the top and faint grid lines down the plot (``ticks``: fraction of the
-    plot, text)."""
-    return [
-        f'<line x1="{_percent(at)}" x2="{_percent(at)}" y1="{AXIS_HEIGHT - 6}" '
-        f'y2="{height - 4}" stroke="{GRID_COLOUR}" stroke-width="1"/>'
-        f'<text x="{_percent(at)}" y="{AXIS_HEIGHT - 10}" text-anchor="middle" '
-        f'class="axis-label">{escape(text)}</text>'
-        for at, text in ticks
-    ]
+NumberFormat = Callable[[float], str]
 
 
 def _row(
-    number: int,
     label: str,
     tip: str,
+    value: str,
+    grid: str,
     low: float,
     high: float,
     dot: float,
@@ -79,18 +41,15 @@ def _row(
     *,
     bold: bool = False,
 ) -> str:
-    """One row: a clipped label, a line from ``low`` to ``high`` and a dot at ``dot``
-    (fractions of the plot), with ``tip`` as its tooltip."""
-    top = AXIS_HEIGHT + number * ROW_HEIGHT
-    middle = top + ROW_HEIGHT / 2
-    weight = ' font-weight="700"' if bold else ""
-    return (
-        f"<g><title>{escape(tip)}</title>"
-        f'<svg x="0" y="{top}" width="{LABEL_SHARE:.0f}%" height="{ROW_HEIGHT}" overflow="hidden">'
-        f'<text x="0" y="{ROW_HEIGHT - 8}" class="row-label"{weight}>{escape(label)}</text></svg>'
-        f'<line x1="{_percent(low)}" x2="{_percent(high)}" y1="{middle}" y2="{middle}" '
-        f'stroke="{colour}" stroke-width="3" stroke-linecap="round"/>'
-        f'<circle cx="{_percent(dot)}" cy="{middle}" r="5" fill="{colour}"/></g>'
+    """One row: a line from ``low`` to ``high`` and a dot at ``dot`` (fractions of the track)
+    over the ``grid`` lines, ``value`` written after, ``tip`` as its tooltip."""
+    drawn = (
+        f'{grid}<line x1="{at(low)}" x2="{at(high)}" y1="50%" y2="50%" stroke="{colour}" '
+        f'stroke-width="3" stroke-linecap="round"/>'
+        f'<circle cx="{at(dot)}" cy="50%" r="5" fill="{colour}"/>'
+    )
+    return chart_row(
+        label, row_track(drawn), value, tip=tip, css_class="row-highlight" if bold else ""
     )
 
 
@@ -114,29 +73,31 @@ def _rank_ticks(count: int) -> list[int]:
 def interval_chart(
     chart_id: str, title: str, description: str, rows: Sequence[IntervalRow], count: int
 ) -> Markup:
-    """Ranks 1…``count`` left to right, each unit's interval as a line and its rank as a dot."""
-    parts, height = _frame(chart_id, title, description, len(rows))
+    """Ranks 1…``count`` left to right, each unit's interval as a line and its rank as a dot,
+    the interval written after it."""
 
-    def at(rank: float) -> float:
-        """A rank's place on the plot (rank 1 a half step in from the left)."""
+    def place(rank: float) -> float:
+        """A rank's place on the track (rank 1 a half step in from the left)."""
         return (rank - 0.5) / count
 
-    parts += _axis([(at(rank), str(rank)) for rank in _rank_ticks(count)], height)
-    for number, row in enumerate(rows):
+    ranks = _rank_ticks(count)
+    grid = grid_lines([place(rank) for rank in ranks], GRID_COLOUR)
+    parts = [axis_row([(place(rank), str(rank)) for rank in ranks])]
+    for row in rows:
         parts.append(
             _row(
-                number,
                 row.label,
                 f"{row.label}: {row.rank} ({row.low}–{row.high})",
-                at(row.low),
-                at(row.high),
-                at(row.rank),
+                f"{row.low}–{row.high}",
+                grid,
+                place(row.low),
+                place(row.high),
+                place(row.rank),
                 HIGHLIGHT_COLOUR if row.highlight else INTERVAL_COLOUR,
                 bold=row.highlight,
             )
         )
-    parts.append("</svg>")
-    return Markup("".join(parts))
+    return row_chart(chart_id, title, description, parts, css_class="chart-intervals")
 
 
 @dataclass(frozen=True)
@@ -150,22 +111,29 @@ class EstimateRow:
 
 
 def estimate_chart(
-    chart_id: str, title: str, description: str, rows: Sequence[EstimateRow]
+    chart_id: str,
+    title: str,
+    description: str,
+    rows: Sequence[EstimateRow],
+    percent_format: NumberFormat,
 ) -> Markup:
-    """Percentages 0–100 left to right, each estimate a dot on its interval."""
-    parts, height = _frame(chart_id, title, description, len(rows))
-    parts += _axis([(v / 100, f"{v:g}%") for v in (0, 25, 50, 75, 100)], height)
-    for number, row in enumerate(rows):
+    """Percentages 0–100 left to right (whole numbers on the axis), each estimate a dot on its
+    interval, written after it; ``percent_format`` writes a percentage in the page's language."""
+    scale = (0, 25, 50, 75, 100)
+    grid = grid_lines([value / 100 for value in scale], GRID_COLOUR)
+    parts = [axis_row([(value / 100, f"{value}%") for value in scale])]
+    for row in rows:
         parts.append(
             _row(
-                number,
                 row.label,
-                f"{row.label}: {row.value:.1f}% ({row.low:.1f}–{row.high:.1f})",
+                f"{row.label}: {percent_format(row.value)} "
+                f"({percent_format(row.low)}–{percent_format(row.high)})",
+                percent_format(row.value),
+                grid,
                 row.low / 100,
                 row.high / 100,
                 row.value / 100,
                 ESTIMATE_COLOUR,
             )
         )
-    parts.append("</svg>")
-    return Markup("".join(parts))
+    return row_chart(chart_id, title, description, parts, css_class="chart-estimates")

@@ -183,6 +183,7 @@ def unit_report(round_id: int, unit_id: int) -> ResponseReturnValue:
                 )
                 for item in survey
             ],
+            lambda value: number(value, 1) + "%",
         )
         if survey
         else None

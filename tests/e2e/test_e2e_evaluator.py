@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
 from survey_app.models import AppraisalDecision, IndexSnapshot, Role, SelfScore, db
@@ -49,6 +49,27 @@ def served(tmp_path: Path) -> Iterator[tuple[Flask, str, int]]:
     add_user(app, "thamdinh", Role.EVALUATOR)
     with serve(app) as base:
         yield app, base, round_id
+
+
+LABEL_BOXES = """chart => [...document.querySelectorAll(`#${chart} .chart-row:not(.row-axis)`)]
+  .map(row => {
+    const label = row.querySelector('.row-label'), bar = row.querySelector('.row-track');
+    const box = label.getBoundingClientRect(), track = bar.getBoundingClientRect();
+    return {cut: label.scrollWidth > label.clientWidth || box.right > innerWidth,
+            beside: box.right <= track.left, above: box.bottom <= track.top};
+  })"""
+"""For each row of a row chart (its id as the argument): whether its label is cut (wider than its
+box, or past the window's edge), and whether it stands beside or above its track."""
+
+
+def _assert_field_labels_whole(page: Page, *, beside: bool) -> None:
+    """The unit report's field chart names every field as its table does, in full: beside the
+    bars on a wide screen, above each bar on a phone."""
+    labels = page.locator("#field-sub-indices .chart-row:not(.row-axis) .row-label")
+    assert labels.all_inner_texts() == page.locator("#field-points tbody th").all_inner_texts()
+    boxes = page.evaluate(LABEL_BOXES, "field-sub-indices")
+    assert len(boxes) == 7
+    assert boxes == [{"cut": False, "beside": beside, "above": not beside}] * 7
 
 
 def _self_score_file(folder: Path) -> Path:
@@ -135,6 +156,7 @@ def test_evaluator_appraises_and_publishes(
 
     page.get_by_role("link", name="Unit planning").first.click()
     expect(page.get_by_role("heading", name="Where the points were lost")).to_be_visible()
+    _assert_field_labels_whole(page, beside=True)
     screens.take("unit-report")
 
     phone = browser.new_context(viewport=PHONE, locale="vi-VN", is_mobile=True)
@@ -148,6 +170,7 @@ def test_evaluator_appraises_and_publishes(
     small.wait_for_url("**/units/*/report")
     small.wait_for_load_state("load")
     assert small.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    _assert_field_labels_whole(small, beside=False)
     screens.take("unit-report-phone-vi", small)
     small.goto(f"{base}/evaluate/rounds/{round_id}/units/1/self-assessment")
     screens.take("self-assessment-phone-vi", small)

@@ -99,7 +99,7 @@ def test_the_dashboard_updates_itself(
     page.goto(f"{base}/staff/rounds/{known.round_id}/monitoring")
     responses = page.locator(".monitoring-overview .figure .big").first
     expect(responses).to_have_text("9")
-    expect(page.locator("svg#chart-leader")).to_be_visible()
+    expect(page.locator("figure#chart-leader")).to_be_visible()
     expect(page.locator("svg#durations-delegate")).to_be_visible()
     _shot(page, "01-dashboard-desktop")
 
