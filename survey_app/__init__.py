@@ -15,7 +15,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     config.configure(app, test_config)
 
-    from survey_app import auth, database, errors, evaluate, i18n, security, staff
+    from survey_app import auth, database, errors, evaluate, formatting, i18n, security, staff
     from survey_app.extensions import limiter, migrate
     from survey_app.models import db
     from survey_app.monitoring import stored_facts  # noqa: F401  (the insert hook)
@@ -24,6 +24,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=config.migrations_directory(), render_as_batch=True)
     limiter.init_app(app)
     i18n.init_app(app)
+    formatting.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     auth.init_app(app)

@@ -35,6 +35,7 @@ from survey_app.chart_rows import (
     row_chart,
     row_track,
 )
+from survey_app.formatting import number
 
 BAR_COLOUR = "#1d70b8"
 """Bars (blue, 5.2:1 against white)."""
@@ -57,8 +58,8 @@ NumberFormat = Callable[[float], str]
 
 
 def _default_format(value: float) -> str:
-    """A number with thousands separators and no decimals."""
-    return f"{value:,.0f}"
+    """A number with the language's thousands separator and no decimals."""
+    return number(value, 0)
 
 
 @dataclass(frozen=True)

@@ -17,14 +17,12 @@ from sqlalchemy import exists, select
 from questionnaires.scheme import Scheme
 from survey_app.auth import round_or_404, unit_or_404, unit_visible
 from survey_app.auth.login import login_manager
-from survey_app.evaluate import formatting
 from survey_app.index_service import evaluated_units, scheme_of
 from survey_app.models import Round, RoundUnit, Unit, db
 from survey_app.staff import register_error_pages
 
 bp = Blueprint("evaluate", __name__, url_prefix="/evaluate")
 register_error_pages(bp)
-formatting.init_blueprint(bp)
 
 
 @bp.before_request

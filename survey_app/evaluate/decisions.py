@@ -28,7 +28,7 @@ from analysis.index.points import POINTS_TOLERANCE
 from questionnaires.scheme import Node, Scheme, SourceKind
 from survey_app.audit import record_audit, state
 from survey_app.auth import current_account
-from survey_app.evaluate.formatting import plain
+from survey_app.formatting import plain
 from survey_app.models import (
     AppraisalDecision,
     ReconsiderationOutcome,

@@ -34,7 +34,7 @@ from analysis.selfassessment import (
 from questionnaires.scheme import Node, Scheme, SourceKind
 from survey_app.audit import record_audit
 from survey_app.auth import current_account
-from survey_app.evaluate.formatting import plain
+from survey_app.formatting import plain
 from survey_app.models import AppraisalDecision, Round, SelfScore, Unit, db
 from survey_app.models.base import utcnow
 from survey_app.staff.tables import ImportProblem, ImportRefused, Row, read_table

@@ -23,7 +23,6 @@ from survey_app.evaluate.decisions import (
     settle_request,
     unit_states,
 )
-from survey_app.evaluate.formatting import plain
 from survey_app.evaluate.forms import (
     DecisionForm,
     OutcomeForm,
@@ -31,6 +30,7 @@ from survey_app.evaluate.forms import (
     optional_score,
 )
 from survey_app.evaluate.self_scores import source_label
+from survey_app.formatting import plain
 from survey_app.models import ReconsiderationRequest, Role, Round, Unit, db
 
 APPRAISING = (Role.ADMIN, Role.EVALUATOR)

@@ -11,9 +11,9 @@ from survey_app.auth import ALL_ROLES, READERS, current_account, roles_required
 from survey_app.charts import Bar, bar_chart, data_table
 from survey_app.evaluate.blueprint import bp, round_unit_or_404, scored_round_or_404
 from survey_app.evaluate.charts import EstimateRow, IntervalRow, estimate_chart, interval_chart
-from survey_app.evaluate.formatting import number
 from survey_app.evaluate.publication import published_snapshot
 from survey_app.evaluate.published import SORT_KEYS, Published, UnitRow, heat_class
+from survey_app.formatting import number
 from survey_app.i18n import current_language
 from survey_app.models import Role, Round
 from survey_app.staff.tables import MIMETYPES, write_table

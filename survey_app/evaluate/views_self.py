@@ -26,7 +26,6 @@ from survey_app.evaluate.figures import (
     stored_figures,
 )
 from survey_app.evaluate.figures import template_rows as figure_template_rows
-from survey_app.evaluate.formatting import plain
 from survey_app.evaluate.forms import field_name, self_assessment_form
 from survey_app.evaluate.self_scores import (
     ScoreEntry,
@@ -37,6 +36,7 @@ from survey_app.evaluate.self_scores import (
     template_rows,
 )
 from survey_app.evaluate.views_home import unit_progress
+from survey_app.formatting import plain
 from survey_app.i18n import current_language
 from survey_app.models import Role, Round, Unit, db
 from survey_app.staff.forms import UploadForm

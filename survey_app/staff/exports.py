@@ -20,6 +20,7 @@ from survey_app.audit import record_audit
 from survey_app.auth import MANAGERS, ActionForm, roles_required, round_or_404
 from survey_app.export.errors import ExportError
 from survey_app.export.manifest import read_manifest, sha256_file
+from survey_app.formatting import number
 from survey_app.i18n import current_language
 from survey_app.job_files import is_stalled, status_of
 from survey_app.models import ExportManifest, Round, db
@@ -102,8 +103,8 @@ def job_message(job: dict[str, Any]) -> str:
     """A running job's status line."""
     message: str = gettext(
         "%(done)s of %(total)s responses read.",
-        done="{:,}".format(job["done"]),
-        total="{:,}".format(job["total"]),
+        done=number(job["done"], 0),
+        total=number(job["total"], 0),
     )
     return message
 

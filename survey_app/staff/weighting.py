@@ -30,6 +30,7 @@ from survey_app.auth import (
 )
 from survey_app.charts import Bin, data_table
 from survey_app.charts import histogram as histogram_chart
+from survey_app.formatting import number
 from survey_app.i18n import current_language
 from survey_app.models import FrameCell, Response, Round, WeightingRun, WeightingRunStatus, db
 from survey_app.staff.blueprint import bp
@@ -275,7 +276,7 @@ def weighting_weights(round_id: int, run_id: int) -> ResponseReturnValue:
 def _weight_format(largest: float) -> Callable[[float], str]:
     """A number format for weights up to ``largest``: fewer decimals for larger weights."""
     decimals = 0 if largest >= 100 else 1 if largest >= 10 else 2
-    return lambda value: f"{value:,.{decimals}f}"
+    return lambda value: number(value, decimals)
 
 
 @bp.app_template_global("weight_histogram")
@@ -296,7 +297,7 @@ def weight_histogram(group: str, histogram: dict[str, Any], mean: float) -> Mark
         title=gettext("Group %(group)s: number of responses by weight", group=group),
         description=gettext(
             "%(n)s responses with weights from %(low)s to %(high)s; mean weight %(mean)s.",
-            n=f"{sum(counts):,}",
+            n=number(sum(counts), 0),
             low=weight(edges[0]),
             high=weight(edges[-1]),
             mean=weight(mean),
@@ -308,7 +309,7 @@ def weight_histogram(group: str, histogram: dict[str, Any], mean: float) -> Mark
     table = data_table(
         caption=gettext("Group %(group)s: number of responses by weight", group=group),
         headers=[gettext("Weight"), gettext("Responses")],
-        rows=[(item.label, f"{item.count:,}") for item in bins],
+        rows=[(item.label, number(item.count, 0)) for item in bins],
         table_id=f"{chart_id}-table",
     )
     summary = escape(gettext("Show as a table"))

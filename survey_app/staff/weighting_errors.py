@@ -15,6 +15,8 @@ from typing import Any
 
 from flask_babel import gettext
 
+from survey_app.formatting import significant
+
 
 @dataclass(frozen=True)
 class Explanation:
@@ -187,7 +189,7 @@ def _analysis_explainers() -> dict[str, Explainer]:
                 stage=_stage_name(f.get("stage")),
                 group=f.get("group") or "—",
                 iterations=f.get("iterations", 0),
-                error=f"{f['history'][-1]:.3g}" if f.get("history") else "—",
+                error=significant(f["history"][-1]) if f.get("history") else "—",
             ),
             gettext(
                 "If the error was still falling, raise the maximum number of iterations. "

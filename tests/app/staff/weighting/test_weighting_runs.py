@@ -98,6 +98,28 @@ def test_a_run_weights_to_the_margins_and_reports(
         assert current_weights(seeded.round_id) is None
 
 
+def test_the_report_writes_its_figures_in_the_readers_language(
+    app: Flask, staff: FlaskClient, seeded: SeededRound
+) -> None:
+    """Totals, weights and design effects with the reader's thousands and decimal signs: a
+    Vietnamese reader must not see 10,000.0 (ten, in Vietnamese) for ten thousand."""
+    location = start(staff, seeded.round_id)
+    english = staff.get(location).text
+    staff.get("/lang/vi")
+    vietnamese = staff.get(location).text
+    with app.app_context():
+        report = db.session.scalars(select(WeightingRun)).one().report
+    assert report is not None
+    citizen = next(row for row in report["summary"] if row["domain"] == "citizen")
+    deff = f"{citizen['deff']:.3f}"
+    for cell in ("10,000.0", deff, f"{citizen['mean']:,.3f}"):
+        assert f'<td class="number">{cell}</td>' in english
+    for cell in ("10.000,0", deff.replace(".", ",")):
+        assert f'<td class="number">{cell}</td>' in vietnamese
+    assert "10.100" in vietnamese
+    assert "10,000.0" not in vietnamese and "10,100" not in vietnamese
+
+
 def test_adopting_a_run_makes_its_weights_the_rounds(
     app: Flask, staff: FlaskClient, seeded: SeededRound
 ) -> None:
