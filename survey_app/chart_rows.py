@@ -31,7 +31,7 @@ AXIS_HEIGHT = 22
 """The height of the axis row's track."""
 
 GRID_COLOUR = "#b1b4b6"
-"""The scale's vertical lines."""
+"""The scale's lines (grey, 2:1 against white: a guide, not content)."""
 
 CHART_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 

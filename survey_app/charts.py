@@ -49,7 +49,6 @@ MARKER_COLOUR = "#d4351c"
 DONE_COLOUR = "#00703c"
 """A progress bar that reached its total (green, 5.7:1 against white)."""
 
-
 HISTOGRAM_PLOT = 170
 HISTOGRAM_TOP = 26
 HISTOGRAM_BOTTOM = 30

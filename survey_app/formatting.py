@@ -3,9 +3,10 @@ and ``57,66`` in Vietnamese, ``10,100`` and ``57.66`` in English. A number forma
 instead (``f"{x:,}"``) reads as English everywhere, so a Vietnamese reader takes ``1.465`` for
 one thousand four hundred and sixty-five.
 
-Fixed decimals (:func:`number`), as many significant digits as the value needs (:func:`significant`,
-Python's ``g``), probabilities and shares as percentages (:func:`percent`), changes signed
-(:func:`signed`); each is also a template filter of the same name (:func:`init_app`).
+Fixed decimals (:func:`number`), as many significant digits as the value needs
+(:func:`significant`, Python's ``g``), probabilities and shares as percentages (:func:`percent`),
+changes signed (:func:`signed`); each is also a template filter of the same name
+(:func:`init_app`).
 """
 
 from __future__ import annotations
