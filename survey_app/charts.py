@@ -248,7 +248,7 @@ def data_table(
     head = "".join(
         f'<th scope="col">{escape(header)}</th>'
         if n == 0
-        else f'<th scope="col" class="num">{escape(header)}</th>'
+        else f'<th scope="col" class="number">{escape(header)}</th>'
         for n, header in enumerate(headers)
     )
     body = "".join(
@@ -256,7 +256,7 @@ def data_table(
         + "".join(
             f'<th scope="row">{escape(cell)}</th>'
             if n == 0
-            else f'<td class="num">{escape(cell)}</td>'
+            else f'<td class="number">{escape(cell)}</td>'
             for n, cell in enumerate(row)
         )
         + "</tr>"

@@ -307,7 +307,7 @@ def test_a_unit_report_shows_where_points_were_lost(
     assert 'id="field-sub-indices"' in text and fields.count("<tr>") == 1 + 7
     assert (
         '<th scope="row">1. Leadership and direction of public administration reform</th>'
-        '<td class="num">8.50</td><td class="num">14.00</td><td class="num">60.7</td>'
+        '<td class="number">8.50</td><td class="number">14.00</td><td class="number">60.7</td>'
     ) in fields
     lost = text.split('id="lost-heading"')[1]
     # every survey leaf (answers all "1") and 1.1 were lost: 4 (2.1.2), 3.5 (3.4.2), then the

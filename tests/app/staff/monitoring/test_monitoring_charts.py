@@ -163,5 +163,5 @@ def test_data_table_has_a_caption_and_row_headers() -> None:
         table_id="t1",
     )
     assert '<caption id="t1-caption">Responses by unit</caption>' in markup
-    assert '<th scope="col">Unit</th><th scope="col" class="num">Responses</th>' in markup
-    assert '<th scope="row">Sở &lt;Y tế&gt;</th><td class="num">70</td>' in markup
+    assert '<th scope="col">Unit</th><th scope="col" class="number">Responses</th>' in markup
+    assert '<th scope="row">Sở &lt;Y tế&gt;</th><td class="number">70</td>' in markup
