@@ -42,10 +42,14 @@ def check_id(chart_id: str) -> None:
         raise ValueError(f"chart id {chart_id!r} must start with a letter: letters, digits, - or _")
 
 
+def coordinate(value: float) -> str:
+    """An SVG coordinate without needless digits (two decimals at most)."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
 def at(fraction: float) -> str:
     """A fraction of a track's width (clipped to 0–1) as an SVG position in %."""
-    share = 100.0 * min(max(fraction, 0.0), 1.0)
-    return f"{share:.2f}".rstrip("0").rstrip(".") + "%"
+    return coordinate(100.0 * min(max(fraction, 0.0), 1.0)) + "%"
 
 
 def row_track(content: str, height: int = ROW_HEIGHT) -> str:

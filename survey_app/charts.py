@@ -31,6 +31,7 @@ from survey_app.chart_rows import (
     axis_row,
     chart_row,
     check_id,
+    coordinate,
     grid_lines,
     row_chart,
     row_track,
@@ -78,11 +79,6 @@ class Bin:
     count: int
 
 
-def _number(value: float) -> str:
-    """A coordinate without needless digits."""
-    return f"{value:.2f}".rstrip("0").rstrip(".")
-
-
 def nice_ceiling(value: float) -> float:
     """The smallest of 1, 2, 2.5, 5 × 10^k at or above ``value`` (1 for nothing)."""
     if value <= 0 or not math.isfinite(value):
@@ -106,8 +102,9 @@ def _open(chart_id: str, title: str, description: str, height: float, css_class:
     """The opening ``<svg>`` with its title and description."""
     check_id(chart_id)
     return (
-        f'<svg id="{chart_id}" class="chart {css_class}" width="100%" height="{_number(height)}" '
-        f'role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" '
+        f'<svg id="{chart_id}" class="chart {css_class}" width="100%" '
+        f'height="{coordinate(height)}" role="img" '
+        f'aria-labelledby="{chart_id}-title {chart_id}-desc" '
         f'font-size="{FONT_SIZE}" fill="currentColor">'
         f'<title id="{chart_id}-title">{escape(title)}</title>'
         f'<desc id="{chart_id}-desc">{escape(description)}</desc>'
@@ -175,7 +172,7 @@ def progress_bar(value: float, total: float, *, label: str) -> Markup:
         f'<svg class="chart chart-progress" width="100%" height="12" role="img" '
         f'aria-label="{escape(label)}"><title>{escape(label)}</title>'
         f'<rect width="100%" height="12" fill="{GRID_COLOUR}"/>'
-        f'<rect width="{_number(100 * share)}%" height="12" fill="{colour}"/></svg>'
+        f'<rect width="{coordinate(100 * share)}%" height="12" fill="{colour}"/></svg>'
     )
 
 
@@ -207,21 +204,21 @@ def histogram(
     for value in grid:
         y = base - HISTOGRAM_PLOT * value / scale
         parts.append(
-            f'<line x1="0" x2="100%" y1="{_number(y)}" y2="{_number(y)}" stroke="{GRID_COLOUR}" '
-            f'stroke-width="1"/><text x="0" y="{_number(y - 3)}">'
+            f'<line x1="0" x2="100%" y1="{coordinate(y)}" y2="{coordinate(y)}" '
+            f'stroke="{GRID_COLOUR}" stroke-width="1"/><text x="0" y="{coordinate(y - 3)}">'
             f"{escape(number_format(value))}</text>"
         )
     for index, item in enumerate(bins):
         tall = HISTOGRAM_PLOT * item.count / scale
         parts.append(
-            f'<rect x="{_number(index * width + width * 0.08)}%" y="{_number(base - tall)}" '
-            f'width="{_number(width * 0.84)}%" height="{_number(tall)}" fill="{BAR_COLOUR}">'
+            f'<rect x="{coordinate(index * width + width * 0.08)}%" y="{coordinate(base - tall)}" '
+            f'width="{coordinate(width * 0.84)}%" height="{coordinate(tall)}" fill="{BAR_COLOUR}">'
             f"<title>{escape(item.label)}: {escape(number_format(item.count))}</title></rect>"
         )
     for index, edge in enumerate(edges):
         anchor = "start" if index == 0 else "end" if index == len(bins) else "middle"
         parts.append(
-            f'<text class="edge edge-{index % 2}" x="{_number(index * width)}%" '
+            f'<text class="edge edge-{index % 2}" x="{coordinate(index * width)}%" '
             f'y="{base + 18}" text-anchor="{anchor}">{escape(edge)}</text>'
         )
     if marker is not None:
@@ -229,9 +226,9 @@ def histogram(
         anchor = "start" if at < 50 else "end"
         shift = 4 if at < 50 else -4
         parts.append(
-            f'<line x1="{_number(at)}%" x2="{_number(at)}%" y1="{HISTOGRAM_TOP - 6}" y2="{base}" '
-            f'stroke="{MARKER_COLOUR}" stroke-width="2" stroke-dasharray="5 3"/>'
-            f'<text x="{_number(at)}%" dx="{shift}" y="{HISTOGRAM_TOP - 10}" '
+            f'<line x1="{coordinate(at)}%" x2="{coordinate(at)}%" y1="{HISTOGRAM_TOP - 6}" '
+            f'y2="{base}" stroke="{MARKER_COLOUR}" stroke-width="2" stroke-dasharray="5 3"/>'
+            f'<text x="{coordinate(at)}%" dx="{shift}" y="{HISTOGRAM_TOP - 10}" '
             f'text-anchor="{anchor}" fill="{MARKER_COLOUR}">{escape(marker_label)}</text>'
         )
     parts.append("</svg>")

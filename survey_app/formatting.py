@@ -60,9 +60,8 @@ def significant(value: float | None, digits: int = 3) -> str:
         scientific: str = format_scientific(value, format="0." + "#" * (digits - 1) + "E0")
         return scientific
     decimals = max(0, digits - 1 - math.floor(math.log10(size)))
-    rounded = round(value, decimals)
     pattern = "#,##0" + ("." + "#" * decimals if decimals > 0 else "")
-    text: str = format_decimal(rounded, format=pattern)
+    text: str = format_decimal(value, format=pattern)
     return text
 
 

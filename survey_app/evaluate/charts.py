@@ -14,19 +14,18 @@ its label wraps in full on any screen. Colours reach a contrast of at least 3:1 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from markupsafe import Markup
 
 from survey_app.chart_rows import at, axis_row, chart_row, grid_lines, row_chart, row_track
+from survey_app.charts import NumberFormat
 
 ESTIMATE_COLOUR = "#1d70b8"
 GRID_COLOUR = "#dee0e2"
 INTERVAL_COLOUR = "#505a5f"
 HIGHLIGHT_COLOUR = "#d4351c"
-
-NumberFormat = Callable[[float], str]
 
 
 def _row(
